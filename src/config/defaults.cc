@@ -1,0 +1,33 @@
+#include "config/defaults.h"
+
+#include <chrono>
+
+namespace secplat::config {
+
+Config DefaultConfig() {
+  using std::chrono::seconds;
+  Config c;
+
+  c.server.listen_address = "127.0.0.1";
+  c.server.port = 8080;
+  c.server.io_threads = 4;
+  c.server.max_body_bytes = 1'048'576;
+  c.server.read_timeout = seconds(30);
+  c.server.idle_timeout = seconds(60);
+  c.server.max_connections = 10'000;
+
+  c.storage.data_dir = "./data";
+  c.storage.database_url = "";  // SQLite file <data_dir>/secplat.db.
+  c.storage.busy_timeout = seconds(5);
+
+  c.queue.url = "";  // Embedded queue in <data_dir>/queue.
+
+  c.log.level = "info";
+
+  c.platform.api_url = "http://127.0.0.1:8080";
+
+  c.auth.bootstrap_admin = true;
+  return c;
+}
+
+}  // namespace secplat::config
