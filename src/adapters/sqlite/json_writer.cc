@@ -1,0 +1,330 @@
+#include "adapters/sqlite/json_writer.h"
+
+#include <charconv>
+
+namespace secplat::adapters::sqlite {
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid (overlong forms,
+// surrogates and code points above U+10FFFF are invalid, as RFC 3629 says).
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  return n;
+}
+
+// Recursive-descent validator; `depth` bounds recursion so hostile input cannot overflow the
+// stack.
+class Validator {
+ public:
+  explicit Validator(std::string_view s) : s_(s) {}
+
+  bool Document() {
+    SkipSpace();
+    if (!Value(0)) return false;
+    SkipSpace();
+    return pos_ == s_.size();
+  }
+
+ private:
+  bool Value(int depth) {
+    if (depth > kMaxDepth || pos_ >= s_.size()) return false;
+    switch (s_[pos_]) {
+      case '{':
+        return Object(depth);
+      case '[':
+        return Array(depth);
+      case '"':
+        return StringToken();
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      default:
+        return Number();
+    }
+  }
+
+  bool Object(int depth) {
+    ++pos_;  // '{'
+    SkipSpace();
+    if (Peek('}')) return Advance();
+    while (true) {
+      SkipSpace();
+      if (!Peek('"') || !StringToken()) return false;
+      SkipSpace();
+      if (!Peek(':')) return false;
+      ++pos_;
+      SkipSpace();
+      if (!Value(depth + 1)) return false;
+      SkipSpace();
+      if (Peek(',')) {
+        ++pos_;
+        continue;
+      }
+      if (Peek('}')) return Advance();
+      return false;
+    }
+  }
+
+  bool Array(int depth) {
+    ++pos_;  // '['
+    SkipSpace();
+    if (Peek(']')) return Advance();
+    while (true) {
+      SkipSpace();
+      if (!Value(depth + 1)) return false;
+      SkipSpace();
+      if (Peek(',')) {
+        ++pos_;
+        continue;
+      }
+      if (Peek(']')) return Advance();
+      return false;
+    }
+  }
+
+  bool StringToken() {
+    ++pos_;  // opening quote
+    while (pos_ < s_.size()) {
+      unsigned char c = static_cast<unsigned char>(s_[pos_]);
+      if (c == '"') return Advance();
+      if (c < 0x20) return false;
+      if (c == '\\') {
+        if (++pos_ >= s_.size()) return false;
+        char e = s_[pos_];
+        if (e == 'u') {
+          for (int k = 1; k <= 4; ++k)
+            if (pos_ + k >= s_.size() || !IsHex(s_[pos_ + k])) return false;
+          pos_ += 5;
+          continue;
+        }
+        if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' &&
+            e != 't')
+          return false;
+        ++pos_;
+        continue;
+      }
+      size_t n = Utf8SequenceLength(s_, pos_);
+      if (n == 0) return false;
+      pos_ += n;
+    }
+    return false;
+  }
+
+  bool Number() {
+    size_t start = pos_;
+    if (Peek('-')) ++pos_;
+    if (Peek('0')) {
+      ++pos_;
+    } else if (!Digits()) {
+      return false;
+    }
+    if (Peek('.')) {
+      ++pos_;
+      if (!Digits()) return false;
+    }
+    if (Peek('e') || Peek('E')) {
+      ++pos_;
+      if (Peek('+') || Peek('-')) ++pos_;
+      if (!Digits()) return false;
+    }
+    return pos_ > start;
+  }
+
+  bool Digits() {
+    size_t start = pos_;
+    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    return pos_ > start;
+  }
+
+  bool Literal(std::string_view word) {
+    if (s_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+
+  static bool IsHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+  bool Peek(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
+  bool Advance() {  // consumes the character just peeked at
+    ++pos_;
+    return true;
+  }
+  void SkipSpace() {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+      ++pos_;
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+bool IsValidJson(std::string_view text) { return Validator(text).Document(); }
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = Utf8SequenceLength(s, i);
+      if (n == 0) {
+        out.append("\xEF\xBF\xBD");  // U+FFFD for each invalid byte
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out.append("\\u00");
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+void JsonWriter::Separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_.empty()) {
+    if (!first_.back()) out_.push_back(',');
+    first_.back() = false;
+  }
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  Separate();
+  out_.push_back('{');
+  first_.push_back(true);
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  out_.push_back('}');
+  if (!first_.empty()) first_.pop_back();
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginArray() {
+  Separate();
+  out_.push_back('[');
+  first_.push_back(true);
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndArray() {
+  out_.push_back(']');
+  if (!first_.empty()) first_.pop_back();
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  Separate();
+  AppendJsonString(out_, key);
+  out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view s) {
+  Separate();
+  AppendJsonString(out_, s);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  Separate();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  (void)ec;  // 24 bytes always hold an int64
+  out_.append(buf, end);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool v) {
+  Separate();
+  out_.append(v ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  Separate();
+  out_.append("null");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Time(Timestamp t) { return String(FormatRfc3339(t)); }
+
+JsonWriter& JsonWriter::Time(const std::optional<Timestamp>& t) { return t ? Time(*t) : Null(); }
+
+JsonWriter& JsonWriter::RawOrString(std::string_view json) {
+  if (json.empty()) return Null();
+  if (!IsValidJson(json)) return String(json);
+  Separate();
+  out_.append(json);
+  return *this;
+}
+
+}  // namespace secplat::adapters::sqlite

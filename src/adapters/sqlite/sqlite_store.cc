@@ -1,0 +1,225 @@
+// SqliteStore: opening, migrations, health, tokens and the audit log. Assets, findings, events
+// and scan jobs live in the sqlite_store_*.cc files next to this one.
+#include "adapters/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "adapters/sqlite/migrations.h"
+#include "adapters/sqlite/rows.h"
+#include "adapters/sqlite/store_internal.h"
+
+namespace secplat::adapters::sqlite {
+
+using core::model::ApiToken;
+using core::model::AuditEntry;
+using ports::store::Page;
+using ports::store::PageRequest;
+using ports::store::WriteContext;
+
+namespace {
+
+constexpr int kMaxReadConnections = 64;
+
+// applied_at of a migration: the adapter's one wall-clock read (store writes take ctx.now).
+Timestamp WallClockNow() {
+  return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+namespace internal {
+
+Status InsertAudit(Connection& db, const WriteContext& ctx, std::string_view action,
+                   std::string_view target, std::string_view before_json,
+                   std::string_view after_json) {
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db.Prepare("INSERT INTO audit_log(ts, actor, action, target, before_json, after_json, "
+                 "request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  s->Bind(1, ctx.now);
+  s->Bind(2, ctx.actor);
+  s->Bind(3, action);
+  s->Bind(4, target);
+  s->BindTextOrNull(5, before_json);
+  s->BindTextOrNull(6, after_json);
+  s->Bind(7, ctx.request_id);
+  return s->Run();
+}
+
+}  // namespace internal
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
+  if (options.path.empty())
+    return Unexpected(ErrorCode::kInvalidArgument, "sqlite: path: required");
+  if (options.busy_timeout < Duration::zero())
+    return Unexpected(ErrorCode::kInvalidArgument, "sqlite: busy_timeout: must not be negative");
+  const bool memory = options.path == ":memory:";
+
+  SECPLAT_ASSIGN_OR_RETURN(
+      std::unique_ptr<Connection> writer,
+      Connection::Open({.path = options.path, .busy_timeout = options.busy_timeout}));
+  if (!memory) {
+    // WAL is a property of the file (it persists); the pragma answers with the mode in force.
+    SECPLAT_ASSIGN_OR_RETURN(std::string mode, writer->QueryText("PRAGMA journal_mode = WAL"));
+    if (mode != "wal")
+      return Unexpected(ErrorCode::kUnavailable, "sqlite: cannot enable WAL on '" + options.path +
+                                                     "' (journal_mode is '" + mode + "')");
+  }
+  // synchronous=NORMAL in WAL mode: a commit survives a process crash; a power loss may lose
+  // the last transactions but never corrupts the file.
+  SECPLAT_RETURN_IF_ERROR(writer->Exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"));
+
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(writer)));
+  if (options.apply_migrations) SECPLAT_RETURN_IF_ERROR(store->Migrate());
+
+  std::vector<std::unique_ptr<Connection>> readers;
+  if (!memory) {
+    int n = std::clamp(options.read_connections, 1, kMaxReadConnections);
+    for (int i = 0; i < n; ++i) {
+      SECPLAT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
+                               Connection::Open({.path = options.path,
+                                                 .busy_timeout = options.busy_timeout,
+                                                 .create = false,
+                                                 .read_only = true}));
+      readers.push_back(std::move(reader));
+    }
+  }
+  store->readers_ =
+      std::make_unique<ReadPool>(std::move(readers), store->writer_.get(), &store->write_mu_);
+  return store;
+}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<std::vector<std::string>> SqliteStore::Migrate() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return ApplyMigrations(*writer_, EmbeddedMigrations(), WallClockNow());
+}
+
+Result<std::vector<std::string>> SqliteStore::AppliedMigrations() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return ListAppliedMigrations(*writer_);
+}
+
+Status SqliteStore::Ping() {
+  auto db = readers_->Acquire();
+  // Touches the file (schema and a table), unlike a constant SELECT 1.
+  SECPLAT_ASSIGN_OR_RETURN(std::string ignored,
+                           db->QueryText("SELECT count(*) FROM schema_migrations"));
+  (void)ignored;
+  return OkStatus();
+}
+
+// ---- Tokens ------------------------------------------------------------------------------
+
+Status SqliteStore::CreateToken(const ApiToken& token, const WriteContext& ctx) {
+  if (token.id.empty()) return Unexpected(ErrorCode::kInvalidArgument, "token id: required");
+  return WriteTx([&](Connection& db) -> Status {
+    {
+      SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                               db.Prepare("SELECT 1 FROM api_tokens WHERE id = ?1"));
+      s->Bind(1, token.id);
+      SECPLAT_ASSIGN_OR_RETURN(bool exists, s->Step());
+      if (exists)
+        return Unexpected(ErrorCode::kConflict,
+                          "token " + internal::Quoted(token.id) + " already exists");
+    }
+    {
+      SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                               db.Prepare("INSERT INTO api_tokens(" SECPLAT_SQLITE_TOKEN_COLUMNS
+                                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+      s->Bind(1, token.id);
+      s->Bind(2, token.name);
+      s->Bind(3, core::model::RoleName(token.role));
+      s->Bind(4, token.secret_hash);
+      s->Bind(5, token.created_by);
+      s->Bind(6, token.created_at);
+      s->Bind(7, token.revoked_at);
+      SECPLAT_RETURN_IF_ERROR(s->Run());
+    }
+    return internal::InsertAudit(db, ctx, "token.create", "token:" + token.id, "",
+                                 internal::TokenJson(token));
+  });
+}
+
+namespace {
+
+Result<std::optional<ApiToken>> FindTokenRow(Connection& db, std::string_view id) {
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s, db.Prepare("SELECT " SECPLAT_SQLITE_TOKEN_COLUMNS
+                                                        " FROM api_tokens WHERE id = ?1"));
+  s->Bind(1, id);
+  SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<ApiToken>();
+  SECPLAT_ASSIGN_OR_RETURN(ApiToken t, internal::ReadToken(*s));
+  return std::optional<ApiToken>(std::move(t));
+}
+
+}  // namespace
+
+Result<ApiToken> SqliteStore::FindToken(std::string_view id) {
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(std::optional<ApiToken> t, FindTokenRow(*db, id));
+  if (!t) return internal::NotFound("token " + internal::Quoted(id));
+  return *std::move(t);
+}
+
+Result<std::vector<ApiToken>> SqliteStore::ListTokens() {
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                           db->Prepare("SELECT " SECPLAT_SQLITE_TOKEN_COLUMNS
+                                       " FROM api_tokens ORDER BY created_at, rowid"));
+  std::vector<ApiToken> tokens;
+  while (true) {
+    SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    SECPLAT_ASSIGN_OR_RETURN(ApiToken t, internal::ReadToken(*s));
+    tokens.push_back(std::move(t));
+  }
+  return tokens;
+}
+
+Status SqliteStore::RevokeToken(std::string_view id, const WriteContext& ctx) {
+  return WriteTx([&](Connection& db) -> Status {
+    SECPLAT_ASSIGN_OR_RETURN(std::optional<ApiToken> before, FindTokenRow(db, id));
+    if (!before) return internal::NotFound("token " + internal::Quoted(id));
+    if (before->revoked_at) return OkStatus();  // revoking twice changes nothing
+    ApiToken after = *before;
+    after.revoked_at = ctx.now;
+    {
+      SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                               db.Prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1"));
+      s->Bind(1, id);
+      s->Bind(2, ctx.now);
+      SECPLAT_RETURN_IF_ERROR(s->Run());
+    }
+    return internal::InsertAudit(db, ctx, "token.revoke", "token:" + std::string(id),
+                                 internal::TokenJson(*before), internal::TokenJson(after));
+  });
+}
+
+Result<int64_t> SqliteStore::CountActiveAdmins() {
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db->Prepare("SELECT count(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL"));
+  SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+  return row ? s->Int64(0) : int64_t{0};
+}
+
+// ---- Audit -------------------------------------------------------------------------------
+
+Result<Page<AuditEntry>> SqliteStore::ListAudit(const PageRequest& page) {
+  const int limit = internal::ClampLimit(page.limit);
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                           db->Prepare("SELECT " SECPLAT_SQLITE_AUDIT_COLUMNS
+                                       " FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2"));
+  s->Bind(1, page.after);
+  s->Bind(2, limit + 1);
+  return internal::CollectPage<AuditEntry>(
+      *s, limit, [](const Statement& st) -> Result<AuditEntry> { return internal::ReadAudit(st); },
+      [](const AuditEntry& a) { return a.id; });
+}
+
+}  // namespace secplat::adapters::sqlite

@@ -1,0 +1,126 @@
+// SqliteStore: every storage port (ports/store/store.h) over one SQLite file, for `secplat up`
+// and small installations. One writer connection behind a mutex carries every write, each in
+// its own BEGIN IMMEDIATE transaction together with its audit_log row; a pool of read
+// connections serves reads concurrently (WAL). Thread-safe.
+//
+//   SECPLAT_ASSIGN_OR_RETURN(auto store, SqliteStore::Open({.path = dir + "/secplat.db"}));
+//   auto up = store->UpsertFinding(obs, {.actor = "cli", .request_id = "r1", .now = now});
+//   // up->created == true the first time, false (occurrences 2) the second
+//   // (tests/contract/store_contract_test.cc, UpsertRepeatedFindingUpdatesOccurrencesAndLastSeen)
+#ifndef SECPLAT_ADAPTERS_SQLITE_SQLITE_STORE_H_
+#define SECPLAT_ADAPTERS_SQLITE_SQLITE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/sqlite/connection.h"
+#include "core/common/result.h"
+#include "core/common/time.h"
+#include "ports/store/store.h"
+
+namespace secplat::adapters::sqlite {
+
+struct SqliteOptions {
+  std::string path;  // database file; ":memory:" gives a private in-memory database (no readers)
+  Duration busy_timeout = std::chrono::seconds(5);  // waiting for another process's lock
+  int read_connections = 4;                         // clamped to [1, 64] for files
+  bool apply_migrations = true;                     // run Migrate() inside Open()
+};
+
+// The largest log_output a scan job may reach, in bytes; AppendScanJobLog refuses more.
+inline constexpr size_t kMaxScanJobLogBytes = 1024 * 1024;
+
+class SqliteStore final : public ports::store::Store {
+ public:
+  // Opens (creating if needed) the database at `options.path` with WAL, synchronous=NORMAL,
+  // foreign_keys=ON and the busy timeout, then applies pending migrations unless disabled.
+  // Errors: kInvalidArgument (bad options), kUnavailable (cannot open), kConflict (the database
+  // was migrated by a newer binary), kInternal (a migration failed).
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteOptions& options);
+  ~SqliteStore() override;
+
+  // Applies pending embedded migrations (migrations/sqlite/), each in its own transaction.
+  // Returns the versions applied, empty when up to date. Errors: as ApplyMigrations().
+  Result<std::vector<std::string>> Migrate();
+  // Versions recorded in schema_migrations, ascending. Errors: kUnavailable, kInternal.
+  Result<std::vector<std::string>> AppliedMigrations();
+
+  // AssetStore. Audit actions: asset.create, asset.update, asset.delete.
+  Result<core::model::Asset> CreateAsset(const core::model::Asset& asset,
+                                         const ports::store::WriteContext& ctx) override;
+  Result<core::model::Asset> GetAsset(std::string_view asset_key) override;
+  Result<ports::store::Page<core::model::Asset>> ListAssets(
+      const ports::store::AssetFilter& filter, const ports::store::PageRequest& page) override;
+  Result<core::model::Asset> UpdateAsset(const core::model::Asset& asset,
+                                         const ports::store::WriteContext& ctx) override;
+  Result<core::model::Asset> DeleteAsset(std::string_view asset_key,
+                                         const ports::store::WriteContext& ctx) override;
+
+  // FindingStore. Audit actions: finding.upsert, finding.upsert_batch, finding.status.
+  Result<ports::store::UpsertOutcome> UpsertFinding(const core::model::FindingObservation& obs,
+                                                    const ports::store::WriteContext& ctx) override;
+  Result<std::vector<ports::store::UpsertOutcome>> UpsertFindings(
+      std::span<const core::model::FindingObservation> batch,
+      const ports::store::WriteContext& ctx) override;
+  Result<core::model::Finding> GetFinding(std::string_view finding_key) override;
+  Result<ports::store::Page<core::model::Finding>> ListFindings(
+      const ports::store::FindingFilter& filter, const ports::store::PageRequest& page) override;
+  Result<core::model::Finding> ChangeFindingStatus(std::string_view finding_key,
+                                                   const core::findings::StatusChange& change,
+                                                   const ports::store::WriteContext& ctx) override;
+
+  // EventStore. Audit action: event.append (only when created).
+  Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& envelope,
+                                                  const ports::store::WriteContext& ctx) override;
+  Result<ports::store::Page<core::model::StoredEvent>> ListEvents(
+      const ports::store::EventFilter& filter, const ports::store::PageRequest& page) override;
+
+  // ScanJobStore. Audit actions: scan_job.create (only when created), scan_job.status,
+  // scan_job.log (after = {"id", "appended_bytes", "log_bytes"}; an empty append writes nothing).
+  Result<ports::store::ScanJobOutcome> CreateScanJob(
+      const core::model::ScanJob& job, const ports::store::WriteContext& ctx) override;
+  Result<core::model::ScanJob> GetScanJob(int64_t id) override;
+  Result<ports::store::Page<core::model::ScanJob>> ListScanJobs(
+      const ports::store::ScanJobFilter& filter, const ports::store::PageRequest& page) override;
+  Result<core::model::ScanJob> UpdateScanJobStatus(int64_t id, core::model::ScanJobStatus status,
+                                                   const std::string& error,
+                                                   const ports::store::WriteContext& ctx) override;
+  Result<core::model::ScanJob> AppendScanJobLog(int64_t id, const std::string& text,
+                                                const ports::store::WriteContext& ctx) override;
+
+  // TokenStore. Audit actions: token.create, token.revoke (never with the secret hash).
+  Status CreateToken(const core::model::ApiToken& token,
+                     const ports::store::WriteContext& ctx) override;
+  Result<core::model::ApiToken> FindToken(std::string_view id) override;
+  Result<std::vector<core::model::ApiToken>> ListTokens() override;
+  Status RevokeToken(std::string_view id, const ports::store::WriteContext& ctx) override;
+  Result<int64_t> CountActiveAdmins() override;
+
+  // AuditReader.
+  Result<ports::store::Page<core::model::AuditEntry>> ListAudit(
+      const ports::store::PageRequest& page) override;
+
+  // StoreHealth: a trivial query on a read connection. Errors: kUnavailable.
+  Status Ping() override;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Connection> writer) : writer_(std::move(writer)) {}
+
+  // Runs `body(Connection&)` (returning Result<T> or Status) in a write transaction on the
+  // writer, committing when it succeeds. Defined in store_internal.h.
+  template <typename Body>
+  auto WriteTx(Body&& body) -> decltype(body(std::declval<Connection&>()));
+
+  std::mutex write_mu_;  // guards writer_ (and readers borrowing it for :memory:)
+  std::unique_ptr<Connection> writer_;
+  std::unique_ptr<ReadPool> readers_;
+};
+
+}  // namespace secplat::adapters::sqlite
+
+#endif  // SECPLAT_ADAPTERS_SQLITE_SQLITE_STORE_H_
