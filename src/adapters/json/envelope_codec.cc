@@ -1,0 +1,112 @@
+// Event envelope <-> JSON, following docs/contracts/event-envelope.schema.json member by member.
+#include <string>
+
+#include "adapters/json/codec.h"
+#include "adapters/json/internal/reader.h"
+#include "core/contracts/envelope.h"
+
+namespace secplat::adapters::json {
+namespace {
+
+using core::model::Envelope;
+using internal::Json;
+using internal::ObjectReader;
+using internal::OJson;
+
+constexpr std::string_view kEventTypes =
+    "scan.requested, scan.completed, scan.failed, posture.changed, finding.created, "
+    "finding.updated, incident.created, incident.updated, incident.closed, alert.triggered, "
+    "notify.sent, notify.failed";
+
+// Reads the envelope members of `r`; the caller has already checked for unknown members.
+Result<Envelope> ReadEnvelope(const ObjectReader& r) {
+  namespace contracts = core::contracts;
+  Envelope e;
+  SECPLAT_ASSIGN_OR_RETURN(e.event_id, r.RequiredString("event_id"));
+  if (!contracts::IsUuid(e.event_id))
+    return r.Fail("event_id", "must be a canonical lower-case UUID (8-4-4-4-12 hex digits)");
+  SECPLAT_ASSIGN_OR_RETURN(e.event_type,
+                           r.RequiredEnum<core::model::EventType>(
+                               "event_type", core::model::ParseEventType, kEventTypes));
+  SECPLAT_ASSIGN_OR_RETURN(std::string ts, r.RequiredString("ts"));
+  if (!contracts::IsUtcTimestampText(ts))
+    return r.Fail("ts", "must be an RFC 3339 UTC timestamp YYYY-MM-DDTHH:MM:SS[.fraction]Z");
+  auto parsed = ParseRfc3339(ts);
+  if (!parsed) return r.Fail("ts", parsed.error().message);
+  e.ts = *parsed;
+  SECPLAT_ASSIGN_OR_RETURN(e.org_id, r.RequiredString("org_id"));
+  if (!contracts::IsValidOrgId(e.org_id))
+    return r.Fail("org_id", "must match " + std::string(contracts::kOrgIdPattern));
+  SECPLAT_ASSIGN_OR_RETURN(auto request_id, r.OptionalString("request_id"));
+  if (request_id) {
+    if (!contracts::IsValidRequestId(*request_id))
+      return r.Fail("request_id", "must match " + std::string(contracts::kRequestIdPattern));
+    e.request_id = std::move(*request_id);
+  }
+  SECPLAT_ASSIGN_OR_RETURN(auto asset_key, r.OptionalString("asset_key"));
+  if (asset_key) {
+    if (!contracts::IsValidAssetKey(*asset_key))
+      return r.Fail("asset_key", "must match " + std::string(contracts::kAssetKeyPattern));
+    e.asset_key = std::move(*asset_key);
+  }
+  SECPLAT_ASSIGN_OR_RETURN(
+      e.severity, r.OptionalEnum<core::model::Severity>("severity", core::model::ParseSeverity,
+                                                        "info, low, medium, high, critical"));
+  SECPLAT_ASSIGN_OR_RETURN(auto payload, r.OptionalObjectText("payload"));
+  if (payload) e.payload_json = std::move(*payload);
+  SECPLAT_RETURN_IF_ERROR(contracts::ValidateEnvelope(e));
+  return e;
+}
+
+OJson EnvelopeObject(const Envelope& e) {
+  OJson o = OJson::object();
+  o["event_id"] = e.event_id;
+  o["event_type"] = std::string(core::model::EventTypeName(e.event_type));
+  o["ts"] = FormatRfc3339(e.ts);
+  o["org_id"] = e.org_id;
+  if (!e.request_id.empty()) o["request_id"] = e.request_id;
+  if (!e.asset_key.empty()) o["asset_key"] = e.asset_key;
+  if (e.severity) o["severity"] = std::string(core::model::SeverityName(*e.severity));
+  if (!e.payload_json.empty()) o["payload"] = internal::Embed(e.payload_json);
+  return o;
+}
+
+#define SECPLAT_ENVELOPE_FIELDS \
+  "event_id", "event_type", "ts", "org_id", "request_id", "asset_key", "severity", "payload"
+
+}  // namespace
+
+Result<Envelope> DecodeEnvelope(std::string_view body) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({SECPLAT_ENVELOPE_FIELDS}));
+  return ReadEnvelope(r);
+}
+
+std::string EncodeEnvelope(const Envelope& envelope) {
+  return internal::Dump(EnvelopeObject(envelope));
+}
+
+std::string EncodeStoredEvent(const core::model::StoredEvent& event) {
+  OJson o = EnvelopeObject(event.envelope);
+  o["seq"] = event.seq;
+  o["received_at"] = FormatRfc3339(event.received_at);
+  return internal::Dump(o);
+}
+
+Result<core::model::StoredEvent> DecodeStoredEvent(std::string_view body) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({SECPLAT_ENVELOPE_FIELDS, "seq", "received_at"}));
+  core::model::StoredEvent ev;
+  SECPLAT_ASSIGN_OR_RETURN(ev.envelope, ReadEnvelope(r));
+  if (!r.Has("seq")) return r.Fail("seq", "required");
+  SECPLAT_ASSIGN_OR_RETURN(auto seq, r.OptionalInt("seq", 0, INT64_MAX));
+  ev.seq = *seq;
+  if (!r.Has("received_at")) return r.Fail("received_at", "required");
+  SECPLAT_ASSIGN_OR_RETURN(auto received_at, r.OptionalTimestamp("received_at"));
+  ev.received_at = *received_at;
+  return ev;
+}
+
+}  // namespace secplat::adapters::json
