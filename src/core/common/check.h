@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define SECPLAT_CHECK(cond, why)                                                        \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "SECPLAT_CHECK failed at %s:%d: %s (%s)\n", __FILE__, __LINE__, \
-                   #cond, why);                                                         \
-      std::abort();                                                                     \
-    }                                                                                   \
+#define SECPLAT_CHECK(cond, why)                                                                  \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      std::fprintf(stderr, "SECPLAT_CHECK failed at %s:%d: %s (%s)\n", __FILE__, __LINE__, #cond, \
+                   why);                                                                          \
+      std::abort();                                                                               \
+    }                                                                                             \
   } while (0)
 
 #endif  // SECPLAT_CORE_COMMON_CHECK_H_

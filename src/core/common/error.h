@@ -15,19 +15,19 @@
 namespace secplat {
 
 enum class ErrorCode {
-  kInvalidArgument,    // 400: the caller sent something malformed or out of range
-  kUnauthenticated,    // 401: no or unknown credentials
-  kPermissionDenied,   // 403: known caller, role too low
-  kNotFound,           // 404
-  kMethodNotAllowed,   // 405: route exists, method does not
-  kRequestTimeout,     // 408: the client was too slow sending its request
-  kConflict,           // 409: state conflict (duplicate key with different content, bad transition)
-  kPayloadTooLarge,    // 413: body above the configured limit
+  kInvalidArgument,   // 400: the caller sent something malformed or out of range
+  kUnauthenticated,   // 401: no or unknown credentials
+  kPermissionDenied,  // 403: known caller, role too low
+  kNotFound,          // 404
+  kMethodNotAllowed,  // 405: route exists, method does not
+  kRequestTimeout,    // 408: the client was too slow sending its request
+  kConflict,          // 409: state conflict (duplicate key with different content, bad transition)
+  kPayloadTooLarge,   // 413: body above the configured limit
   kUnsupportedMediaType,  // 415: body is not application/json
-  kResourceExhausted,  // 429: rate limit or quota
-  kInternal,           // 500: a bug on our side
-  kUnavailable,        // 503: a dependency (database, queue) is down; retry
-  kDeadlineExceeded,   // 504: a dependency did not answer in time; retry
+  kResourceExhausted,     // 429: rate limit or quota
+  kInternal,              // 500: a bug on our side
+  kUnavailable,           // 503: a dependency (database, queue) is down; retry
+  kDeadlineExceeded,      // 504: a dependency did not answer in time; retry
 };
 
 // Stable snake_case name used in error responses and logs ("invalid_argument", ...).

@@ -35,10 +35,10 @@ class [[nodiscard]] Result {
   Result(T&& value) : data_(std::move(value)) {}       // NOLINT: implicit by design
   Result(Unexpected u) : data_(std::move(u.error)) {}  // NOLINT: implicit by design
   template <typename U>
-    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
-             !std::is_same_v<std::decay_t<U>, Unexpected> &&
-             !std::is_same_v<std::decay_t<U>, Result>)
-  Result(U&& value) : data_(T(std::forward<U>(value))) {}  // NOLINT
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+           !std::is_same_v<std::decay_t<U>, Unexpected> && !std::is_same_v<std::decay_t<U>, Result>)
+      Result(U&& value)
+      : data_(T(std::forward<U>(value))) {}  // NOLINT
 
   bool has_value() const { return data_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -117,15 +117,15 @@ const Error& ErrorOf(const Result<T>& r) {
 #define SECPLAT_CONCAT_(a, b) SECPLAT_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Status or Result<T>) from the enclosing function.
-#define SECPLAT_RETURN_IF_ERROR(expr)                                             \
-  do {                                                                            \
-    auto&& secplat_status_ = (expr);                                              \
-    if (!secplat_status_.has_value())                                             \
+#define SECPLAT_RETURN_IF_ERROR(expr)                                              \
+  do {                                                                             \
+    auto&& secplat_status_ = (expr);                                               \
+    if (!secplat_status_.has_value())                                              \
       return ::secplat::Unexpected(::secplat::internal::ErrorOf(secplat_status_)); \
   } while (0)
 
-#define SECPLAT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                   \
-  auto tmp = (expr);                                                     \
+#define SECPLAT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                        \
+  auto tmp = (expr);                                                          \
   if (!tmp.has_value()) return ::secplat::Unexpected(std::move(tmp).error()); \
   lhs = std::move(tmp).value()
 

@@ -70,13 +70,11 @@ Result<Finding> ApplyStatusChange(Finding f, const StatusChange& c, Timestamp no
       if (c.reason.empty())
         return Unexpected(ErrorCode::kInvalidArgument, "reason: required to accept a risk");
       if (!c.accepted_until)
-        return Unexpected(ErrorCode::kInvalidArgument,
-                          "accepted_until: required to accept a risk");
+        return Unexpected(ErrorCode::kInvalidArgument, "accepted_until: required to accept a risk");
       if (*c.accepted_until <= now)
         return Unexpected(ErrorCode::kInvalidArgument, "accepted_until: must be in the future");
       if (*c.accepted_until > now + kMaxAcceptance)
-        return Unexpected(ErrorCode::kInvalidArgument,
-                          "accepted_until: at most 366 days ahead");
+        return Unexpected(ErrorCode::kInvalidArgument, "accepted_until: at most 366 days ahead");
       f.status = FindingStatus::kAccepted;
       f.accepted_until = c.accepted_until;
       f.accepted_by = c.actor;
@@ -87,8 +85,7 @@ Result<Finding> ApplyStatusChange(Finding f, const StatusChange& c, Timestamp no
       if (f.status == FindingStatus::kFalsePositive)
         return Unexpected(ErrorCode::kConflict, "finding is already false_positive");
       if (c.reason.empty())
-        return Unexpected(ErrorCode::kInvalidArgument,
-                          "reason: required to mark a false positive");
+        return Unexpected(ErrorCode::kInvalidArgument, "reason: required to mark a false positive");
       f.status = FindingStatus::kFalsePositive;
       f.accepted_until.reset();
       f.resolved_at.reset();

@@ -23,9 +23,9 @@ inline constexpr Duration kMaxAcceptance = std::chrono::days(366);
 // A status change requested by a person.
 struct StatusChange {
   model::FindingStatus to = model::FindingStatus::kResolved;
-  std::string reason;                        // required for accepted and false_positive
-  std::optional<Timestamp> accepted_until;   // required for accepted, in (now, now + 366 d]
-  std::string actor;                         // recorded as accepted_by for acceptances
+  std::string reason;                       // required for accepted and false_positive
+  std::optional<Timestamp> accepted_until;  // required for accepted, in (now, now + 366 d]
+  std::string actor;                        // recorded as accepted_by for acceptances
 };
 
 // A finding seen for the first time. `obs.observed_at` unset means `now`.

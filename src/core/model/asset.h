@@ -25,23 +25,23 @@ struct ScanSetting {
 };
 
 struct Asset {
-  int64_t id = 0;              // store-assigned, stable
-  std::string asset_key;       // unique, caller-chosen: [A-Za-z0-9][A-Za-z0-9._:-]{0,127}
+  int64_t id = 0;         // store-assigned, stable
+  std::string asset_key;  // unique, caller-chosen: [A-Za-z0-9][A-Za-z0-9._:-]{0,127}
   std::string name;
   AssetKind kind = AssetKind::kWeb;
-  std::string url;             // web assets: http(s)://host[:port][/path]
-  std::string host;            // host assets (and derived from url for web)
-  int port = 0;                // 0: unset
+  std::string url;   // web assets: http(s)://host[:port][/path]
+  std::string host;  // host assets (and derived from url for web)
+  int port = 0;      // 0: unset
   Labels labels;
   std::string owner;
   Criticality criticality = Criticality::kMedium;
-  std::string environment;     // free text, e.g. "production"
+  std::string environment;  // free text, e.g. "production"
   bool enabled = true;
   std::map<std::string, ScanSetting> scan;  // scan type -> settings
   Timestamp created_at{};
   Timestamp updated_at{};
-  std::optional<Timestamp> deleted_at;      // soft delete
-  int64_t version = 0;         // bumped on every write; optimistic concurrency
+  std::optional<Timestamp> deleted_at;  // soft delete
+  int64_t version = 0;                  // bumped on every write; optimistic concurrency
 };
 
 std::string_view AssetKindName(AssetKind k);

@@ -17,8 +17,8 @@ std::string_view RoleName(Role r);
 std::optional<Role> ParseRole(std::string_view s);
 
 struct ApiToken {
-  std::string id;           // public part, 16 hex chars; unique
-  std::string name;         // human label, unique among active tokens is not required
+  std::string id;    // public part, 16 hex chars; unique
+  std::string name;  // human label, unique among active tokens is not required
   Role role = Role::kViewer;
   std::string secret_hash;  // hex SHA-256 of the secret part
   std::string created_by;

@@ -31,12 +31,12 @@ std::string_view EventTypeName(EventType t);  // "scan.requested", ...
 std::optional<EventType> ParseEventType(std::string_view s);
 
 struct Envelope {
-  std::string event_id;     // UUID, lower-case canonical form
+  std::string event_id;  // UUID, lower-case canonical form
   EventType event_type = EventType::kScanRequested;
   Timestamp ts{};
   std::string org_id = "default";
-  std::string request_id;   // empty: absent
-  std::string asset_key;    // empty: absent
+  std::string request_id;  // empty: absent
+  std::string asset_key;   // empty: absent
   std::optional<Severity> severity;
   std::string payload_json;  // empty: absent; else a JSON object, canonical text
 };

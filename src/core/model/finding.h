@@ -22,15 +22,15 @@ std::optional<FindingStatus> ParseFindingStatus(std::string_view s);
 
 // What a scanner (or a person) reports: one sighting of a problem.
 struct FindingObservation {
-  std::string finding_key;   // empty: derived by core/findings/finding_key.h
+  std::string finding_key;  // empty: derived by core/contracts/keys.h (DeriveFindingKey)
   std::string asset_key;
-  std::string source;        // scan type or tool, e.g. "tls_headers"
-  std::string check_id;      // e.g. "hsts_missing"
-  std::string location;      // header name, TLS version, path, port; normalised for the key
-  std::string category;      // e.g. "tls", "headers", "exposure"
+  std::string source;    // scan type or tool, e.g. "tls_headers"
+  std::string check_id;  // e.g. "hsts_missing"
+  std::string location;  // header name, TLS version, path, port; normalised for the key
+  std::string category;  // e.g. "tls", "headers", "exposure"
   std::string title;
   Severity severity = Severity::kMedium;
-  std::string evidence_json = "{}";  // a JSON object, canonical text
+  std::string evidence_json = "{}";      // a JSON object, canonical text
   std::optional<Timestamp> observed_at;  // unset: the time the API received it
 };
 

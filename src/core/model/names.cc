@@ -84,9 +84,7 @@ constexpr std::array<std::string_view, 3> kScanTypes{"health_http", "tls_headers
 std::string_view AssetKindName(AssetKind k) { return NameOf(kAssetKinds, k); }
 std::optional<AssetKind> ParseAssetKind(std::string_view s) { return Parse(kAssetKinds, s); }
 std::string_view CriticalityName(Criticality c) { return NameOf(kCriticalities, c); }
-std::optional<Criticality> ParseCriticality(std::string_view s) {
-  return Parse(kCriticalities, s);
-}
+std::optional<Criticality> ParseCriticality(std::string_view s) { return Parse(kCriticalities, s); }
 std::string_view SeverityName(Severity s) { return NameOf(kSeverities, s); }
 std::optional<Severity> ParseSeverity(std::string_view s) { return Parse(kSeverities, s); }
 std::string_view FindingStatusName(FindingStatus s) { return NameOf(kFindingStatuses, s); }

@@ -28,7 +28,7 @@ struct ScanJob {
   int64_t attempts = 0;
   std::string requested_by;
   std::string request_id;
-  std::string log_output;   // append-only
+  std::string log_output;  // append-only
   std::string last_error;
   Timestamp created_at{};
   Timestamp updated_at{};

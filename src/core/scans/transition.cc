@@ -26,9 +26,9 @@ Status CheckTransition(ScanJobStatus from, ScanJobStatus to) {
       break;
   }
   if (ok) return OkStatus();
-  return Unexpected(ErrorCode::kConflict,
-                    "scan job cannot move from " + std::string(model::ScanJobStatusName(from)) +
-                        " to " + std::string(model::ScanJobStatusName(to)));
+  return Unexpected(ErrorCode::kConflict, "scan job cannot move from " +
+                                              std::string(model::ScanJobStatusName(from)) + " to " +
+                                              std::string(model::ScanJobStatusName(to)));
 }
 
 }  // namespace secplat::core::scans

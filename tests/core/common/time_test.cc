@@ -28,10 +28,10 @@ TEST(Rfc3339, RoundTrips) {
 
 // Verifies every malformed form is rejected with kInvalidArgument.
 TEST(Rfc3339, RejectsMalformed) {
-  for (const char* bad : {"", "2025-11-28", "2025-11-28T19:30:00", "2025-13-01T00:00:00Z",
-                          "2025-02-30T00:00:00Z", "2025-11-28T24:00:00Z", "2025-11-28T19:30:00.Z",
-                          "2025-11-28T19:30:00Zjunk", "2025-11-28 19:30:00Z",
-                          "2025-11-28T19:30:00+0100", "20x5-11-28T19:30:00Z"}) {
+  for (const char* bad :
+       {"", "2025-11-28", "2025-11-28T19:30:00", "2025-13-01T00:00:00Z", "2025-02-30T00:00:00Z",
+        "2025-11-28T24:00:00Z", "2025-11-28T19:30:00.Z", "2025-11-28T19:30:00Zjunk",
+        "2025-11-28 19:30:00Z", "2025-11-28T19:30:00+0100", "20x5-11-28T19:30:00Z"}) {
     auto r = ParseRfc3339(bad);
     ASSERT_FALSE(r.has_value()) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << bad;

@@ -56,7 +56,8 @@ TEST(Lifecycle, ResolvedReopensWhenSeenAgain) {
   auto f = NewFinding(Obs(kT0), kT0);
   auto r = ApplyStatusChange(f, {.to = FindingStatus::kResolved}, kT0 + std::chrono::minutes(1));
   ASSERT_TRUE(r.has_value());
-  auto again = ApplyObservation(*r, Obs(kT0 + std::chrono::minutes(2)), kT0 + std::chrono::minutes(2));
+  auto again =
+      ApplyObservation(*r, Obs(kT0 + std::chrono::minutes(2)), kT0 + std::chrono::minutes(2));
   EXPECT_EQ(again.status, FindingStatus::kOpen);
   EXPECT_FALSE(again.resolved_at.has_value());
 }
@@ -72,10 +73,12 @@ TEST(Lifecycle, AcceptanceExpires) {
                              kT0);
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->accepted_by, "token:alice/ab");
-  EXPECT_EQ(ApplyObservation(*a, Obs(kT0 + std::chrono::days(1)), kT0 + std::chrono::days(1)).status,
-            FindingStatus::kAccepted);
-  EXPECT_EQ(ApplyObservation(*a, Obs(kT0 + std::chrono::days(8)), kT0 + std::chrono::days(8)).status,
-            FindingStatus::kOpen);
+  EXPECT_EQ(
+      ApplyObservation(*a, Obs(kT0 + std::chrono::days(1)), kT0 + std::chrono::days(1)).status,
+      FindingStatus::kAccepted);
+  EXPECT_EQ(
+      ApplyObservation(*a, Obs(kT0 + std::chrono::days(8)), kT0 + std::chrono::days(8)).status,
+      FindingStatus::kOpen);
 }
 
 // Verifies acceptance needs a reason and a bounded future expiry.
@@ -87,9 +90,11 @@ TEST(Lifecycle, AcceptanceRequiresReasonAndBoundedExpiry) {
   auto past = ApplyStatusChange(
       f, {.to = FindingStatus::kAccepted, .reason = "x", .accepted_until = kT0}, kT0);
   EXPECT_EQ(past.error().message, "accepted_until: must be in the future");
-  auto too_far = ApplyStatusChange(
-      f, {.to = FindingStatus::kAccepted, .reason = "x", .accepted_until = kT0 + std::chrono::days(400)},
-      kT0);
+  auto too_far = ApplyStatusChange(f,
+                                   {.to = FindingStatus::kAccepted,
+                                    .reason = "x",
+                                    .accepted_until = kT0 + std::chrono::days(400)},
+                                   kT0);
   EXPECT_EQ(too_far.error().message, "accepted_until: at most 366 days ahead");
 }
 

@@ -1,0 +1,19 @@
+// Small file helpers for the composition root: directories and secret files.
+#ifndef SECPLAT_ADAPTERS_SYSTEM_FILES_H_
+#define SECPLAT_ADAPTERS_SYSTEM_FILES_H_
+
+#include <string>
+
+#include "core/common/result.h"
+
+namespace secplat::adapters::system {
+
+// Creates `path` and its parents (mode 0700 for new directories). Errors: kUnavailable.
+Status EnsureDirectory(const std::string& path);
+// Writes `content` to `path` with `mode`, replacing it atomically (temp file + rename);
+// the file never exists with looser permissions. Errors: kUnavailable.
+Status WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode);
+
+}  // namespace secplat::adapters::system
+
+#endif  // SECPLAT_ADAPTERS_SYSTEM_FILES_H_

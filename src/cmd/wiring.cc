@@ -1,0 +1,129 @@
+#include "cmd/wiring.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
+#include "adapters/http/server.h"
+#include "adapters/metrics/prometheus_metrics.h"
+#include "adapters/sqlite/sqlite_store.h"
+#include "adapters/system/files.h"
+#include "adapters/system/system_clock.h"
+#include "config/parse.h"
+#include "log/logger.h"
+#include "services/api/http_api.h"
+#include "services/api/metered_store.h"
+
+namespace secplat::cmd {
+
+std::optional<config::Config> LoadConfigOrReport(const std::string& path) {
+  config::ParseResult parsed = config::Load(path, config::ProcessEnvironment());
+  if (!parsed.ok()) {
+    for (const auto& p : parsed.problems) std::fprintf(stderr, "config: %s\n", p.c_str());
+    std::fprintf(stderr, "config: %zu problem(s); nothing started\n", parsed.problems.size());
+    return std::nullopt;
+  }
+  return std::move(parsed.config);
+}
+
+void InitLogging(const config::Config& cfg, std::string_view service) {
+  log::Init(service, log::ParseLevel(cfg.log.level).value_or(log::Level::kInfo));
+}
+
+Result<std::string> SqlitePath(const config::Config& cfg) {
+  const std::string& url = cfg.storage.database_url;
+  if (url.empty()) return cfg.storage.data_dir + "/secplat.db";
+  if (url.rfind("sqlite:", 0) == 0) {
+    std::string path = url.substr(7);
+    if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite:///abs/path
+    if (path.empty())
+      return Unexpected(ErrorCode::kInvalidArgument, "storage.database_url: empty sqlite path");
+    return path;
+  }
+  return Unexpected(ErrorCode::kInvalidArgument,
+                    "storage.database_url: only sqlite is available in this build "
+                    "(PostgreSQL support is tracked in issue 7)");
+}
+
+Result<std::unique_ptr<ports::store::Store>> OpenStore(const config::Config& cfg, bool migrate) {
+  SECPLAT_ASSIGN_OR_RETURN(std::string path, SqlitePath(cfg));
+  SECPLAT_RETURN_IF_ERROR(adapters::system::EnsureDirectory(cfg.storage.data_dir));
+  auto slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0)
+    SECPLAT_RETURN_IF_ERROR(adapters::system::EnsureDirectory(path.substr(0, slash)));
+  adapters::sqlite::SqliteOptions opts;
+  opts.path = path;
+  opts.busy_timeout = cfg.storage.busy_timeout;
+  opts.apply_migrations = migrate;
+  SECPLAT_ASSIGN_OR_RETURN(auto store, adapters::sqlite::SqliteStore::Open(opts));
+  return std::unique_ptr<ports::store::Store>(std::move(store));
+}
+
+namespace {
+
+services::api::ApiRequest ToApi(const adapters::http::Request& r) {
+  services::api::ApiRequest out;
+  out.method = r.method;
+  out.path = r.path;
+  out.query = r.query;
+  out.headers = r.headers;
+  out.body = r.body;
+  out.remote_address = r.remote_address;
+  return out;
+}
+
+adapters::http::Response FromApi(services::api::ApiResponse r) {
+  adapters::http::Response out;
+  out.status = r.status;
+  out.content_type = std::move(r.content_type);
+  out.headers = std::move(r.headers);
+  out.body = std::move(r.body);
+  return out;
+}
+
+}  // namespace
+
+int RunApiServer(const config::Config& cfg, ports::store::Store& store, std::stop_token stop,
+                 const std::function<void(int port)>& on_listening) {
+  adapters::system::SystemClock clock;
+  adapters::metrics::PrometheusMetrics metrics;
+  services::api::MeteredStore metered(store, metrics);
+  services::api::HttpApi api(metered, metrics, clock, {});
+
+  adapters::http::ServerOptions opts;
+  opts.address = cfg.server.listen_address;
+  opts.port = static_cast<uint16_t>(cfg.server.port);
+  opts.io_threads = cfg.server.io_threads;
+  opts.max_body_bytes = cfg.server.max_body_bytes;
+  opts.read_timeout = cfg.server.read_timeout;
+  opts.idle_timeout = cfg.server.idle_timeout;
+  opts.max_connections = cfg.server.max_connections;
+  auto server = adapters::http::Server::Start(
+      opts, [&api](const adapters::http::Request& r) { return FromApi(api.Handle(ToApi(r))); },
+      [&api](int status, std::string_view message, const adapters::http::Request& partial) {
+        return FromApi(api.Reject(status, message, ToApi(partial)));
+      });
+  if (!server) {
+    log::Error(
+        "cannot start the API server",
+        {.action = "api.start", .status = "failed", .extra = {{"error", server.error().message}}});
+    return 1;
+  }
+  int port = (*server)->port();
+  log::Info("api listening",
+            {.action = "api.start",
+             .status = "listening",
+             .extra = {{"address", cfg.server.listen_address}, {"port", std::to_string(port)}}});
+  if (on_listening) on_listening(port);
+
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  cv.wait(lock, stop, [] { return false; });
+  log::Info("stopping", {.action = "api.stop", .status = "stopping"});
+  (*server)->Stop();
+  log::Info("stopped", {.action = "api.stop", .status = "stopped"});
+  return 0;
+}
+
+}  // namespace secplat::cmd

@@ -1,0 +1,38 @@
+// Composition root helpers: the only code that names concrete adapters. Subcommands call these
+// to turn a Config into running pieces.
+#ifndef SECPLAT_CMD_WIRING_H_
+#define SECPLAT_CMD_WIRING_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "config/config.h"
+#include "core/common/result.h"
+#include "ports/store/store.h"
+
+namespace secplat::cmd {
+
+// Loads --config plus the environment. On problems prints each to stderr and returns nullopt
+// (the caller exits 2).
+std::optional<config::Config> LoadConfigOrReport(const std::string& path);
+
+// Sets up JSON logging for `service` at the configured level.
+void InitLogging(const config::Config& cfg, std::string_view service);
+
+// Where the SQLite database lives for this config. Errors: kInvalidArgument (unsupported URL).
+Result<std::string> SqlitePath(const config::Config& cfg);
+
+// Opens the configured store, creating the data dir; applies migrations when `migrate`.
+Result<std::unique_ptr<ports::store::Store>> OpenStore(const config::Config& cfg, bool migrate);
+
+// Runs the API server until `stop` is requested. `on_listening` gets the bound port.
+// Returns the process exit code.
+int RunApiServer(const config::Config& cfg, ports::store::Store& store, std::stop_token stop,
+                 const std::function<void(int port)>& on_listening = {});
+
+}  // namespace secplat::cmd
+
+#endif  // SECPLAT_CMD_WIRING_H_

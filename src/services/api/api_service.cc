@@ -1,0 +1,117 @@
+#include "services/api/api_service.h"
+
+#include "adapters/system/crypto.h"
+#include "core/contracts/keys.h"
+#include "core/scans/defaults.h"
+
+namespace secplat::services::api {
+
+using core::model::Asset;
+using core::model::FindingObservation;
+
+Result<Asset> ApiService::CreateAsset(const Asset& asset, const CallMeta& m) {
+  return store_.CreateAsset(asset, Ctx(m));
+}
+
+Result<Asset> ApiService::UpdateAsset(const std::string& asset_key,
+                                      const std::function<Result<Asset>(const Asset&)>& apply_patch,
+                                      const CallMeta& m) {
+  // Optimistic concurrency: re-read and re-apply when another writer won the race.
+  for (int attempt = 0;; ++attempt) {
+    SECPLAT_ASSIGN_OR_RETURN(Asset current, store_.GetAsset(asset_key));
+    SECPLAT_ASSIGN_OR_RETURN(Asset updated, apply_patch(current));
+    updated.version = current.version;
+    auto r = store_.UpdateAsset(updated, Ctx(m));
+    if (r.has_value() || r.error().code != ErrorCode::kConflict || attempt >= 3) return r;
+  }
+}
+
+Result<Asset> ApiService::DeleteAsset(const std::string& asset_key, const CallMeta& m) {
+  return store_.DeleteAsset(asset_key, Ctx(m));
+}
+
+namespace {
+void Complete(FindingObservation& obs, Timestamp now) {
+  if (obs.finding_key.empty())
+    obs.finding_key =
+        core::contracts::DeriveFindingKey(obs.asset_key, obs.source, obs.check_id, obs.location);
+  if (!obs.observed_at) obs.observed_at = now;
+}
+}  // namespace
+
+Result<ports::store::UpsertOutcome> ApiService::RecordFinding(FindingObservation obs,
+                                                              const CallMeta& m) {
+  Complete(obs, m.now);
+  return store_.UpsertFinding(obs, Ctx(m));
+}
+
+Result<std::vector<ports::store::UpsertOutcome>> ApiService::RecordFindings(
+    std::vector<FindingObservation> batch, const CallMeta& m) {
+  for (auto& obs : batch) Complete(obs, m.now);
+  return store_.UpsertFindings(batch, Ctx(m));
+}
+
+Result<core::model::Finding> ApiService::ChangeFindingStatus(const std::string& finding_key,
+                                                             core::findings::StatusChange change,
+                                                             const CallMeta& m) {
+  change.actor = m.actor.Display();
+  return store_.ChangeFindingStatus(finding_key, change, Ctx(m));
+}
+
+Result<ports::store::AppendOutcome> ApiService::RecordEvent(core::model::Envelope envelope,
+                                                            const CallMeta& m) {
+  if (envelope.request_id.empty()) envelope.request_id = m.request_id;
+  return store_.AppendEvent(envelope, Ctx(m));
+}
+
+Result<ports::store::ScanJobOutcome> ApiService::RequestScan(const std::string& asset_key,
+                                                             const std::string& scan_type,
+                                                             const std::string& idempotency_key,
+                                                             const CallMeta& m) {
+  SECPLAT_ASSIGN_OR_RETURN(Asset asset, store_.GetAsset(asset_key));
+  if (!asset.enabled)
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "asset_key: asset '" + asset_key + "' is disabled");
+  auto setting = asset.scan.find(scan_type);
+  if (setting != asset.scan.end() && !setting->second.enabled)
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "scan_type: " + scan_type + " is disabled for asset '" + asset_key + "'");
+  core::model::ScanJob job;
+  job.asset_key = asset_key;
+  job.scan_type = scan_type;
+  job.idempotency_key = idempotency_key.empty() ? core::contracts::ScanIdempotencyKey(
+                                                      scan_type, asset_key, m.now,
+                                                      core::scans::IntervalFor(asset, scan_type))
+                                                : idempotency_key;
+  job.requested_by = m.actor.Display();
+  job.request_id = m.request_id;
+  return store_.CreateScanJob(job, Ctx(m));
+}
+
+Result<IssuedToken> ApiService::IssueToken(const std::string& name, core::model::Role role,
+                                           const CallMeta& m) {
+  auto generated = adapters::system::NewApiToken();
+  IssuedToken out;
+  out.token.id = generated.id;
+  out.token.name = name;
+  out.token.role = role;
+  out.token.secret_hash = generated.secret_hash;
+  out.token.created_by = m.actor.Display();
+  out.token.created_at = m.now;
+  out.plaintext = std::move(generated.plaintext);
+  SECPLAT_RETURN_IF_ERROR(store_.CreateToken(out.token, Ctx(m)));
+  return out;
+}
+
+Status ApiService::RevokeToken(const std::string& token_id, const CallMeta& m) {
+  SECPLAT_ASSIGN_OR_RETURN(core::model::ApiToken token, store_.FindToken(token_id));
+  if (token.role == core::model::Role::kAdmin && !token.revoked_at) {
+    SECPLAT_ASSIGN_OR_RETURN(int64_t admins, store_.CountActiveAdmins());
+    if (admins <= 1)
+      return Unexpected(ErrorCode::kConflict,
+                        "refusing to revoke the last active admin token; create another first");
+  }
+  return store_.RevokeToken(token_id, Ctx(m));
+}
+
+}  // namespace secplat::services::api

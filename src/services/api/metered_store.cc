@@ -1,0 +1,109 @@
+#include "services/api/metered_store.h"
+
+#include <chrono>
+
+namespace secplat::services::api {
+
+using namespace ports::store;  // NOLINT: a .cc forwarding the whole port
+namespace model = core::model;
+
+template <typename F>
+auto MeteredStore::Timed(std::string_view operation, F&& call) -> decltype(call()) {
+  auto start = std::chrono::steady_clock::now();
+  auto result = call();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.ObserveSeconds("secplat_store_operation_duration_seconds",
+                          "Store call latency by operation",
+                          {{"operation", std::string(operation)}}, seconds);
+  if (!result.has_value())
+    metrics_.CounterAdd("secplat_store_errors_total", "Store calls that returned an error",
+                        {{"operation", std::string(operation)},
+                         {"code", std::string(ErrorCodeName(result.error().code))}});
+  return result;
+}
+
+Result<model::Asset> MeteredStore::CreateAsset(const model::Asset& a, const WriteContext& c) {
+  return Timed("create_asset", [&] { return inner_.CreateAsset(a, c); });
+}
+Result<model::Asset> MeteredStore::GetAsset(std::string_view key) {
+  return Timed("get_asset", [&] { return inner_.GetAsset(key); });
+}
+Result<Page<model::Asset>> MeteredStore::ListAssets(const AssetFilter& f, const PageRequest& p) {
+  return Timed("list_assets", [&] { return inner_.ListAssets(f, p); });
+}
+Result<model::Asset> MeteredStore::UpdateAsset(const model::Asset& a, const WriteContext& c) {
+  return Timed("update_asset", [&] { return inner_.UpdateAsset(a, c); });
+}
+Result<model::Asset> MeteredStore::DeleteAsset(std::string_view key, const WriteContext& c) {
+  return Timed("delete_asset", [&] { return inner_.DeleteAsset(key, c); });
+}
+Result<UpsertOutcome> MeteredStore::UpsertFinding(const model::FindingObservation& o,
+                                                  const WriteContext& c) {
+  return Timed("upsert_finding", [&] { return inner_.UpsertFinding(o, c); });
+}
+Result<std::vector<UpsertOutcome>> MeteredStore::UpsertFindings(
+    std::span<const model::FindingObservation> b, const WriteContext& c) {
+  return Timed("upsert_findings", [&] { return inner_.UpsertFindings(b, c); });
+}
+Result<model::Finding> MeteredStore::GetFinding(std::string_view key) {
+  return Timed("get_finding", [&] { return inner_.GetFinding(key); });
+}
+Result<Page<model::Finding>> MeteredStore::ListFindings(const FindingFilter& f,
+                                                        const PageRequest& p) {
+  return Timed("list_findings", [&] { return inner_.ListFindings(f, p); });
+}
+Result<model::Finding> MeteredStore::ChangeFindingStatus(std::string_view key,
+                                                         const core::findings::StatusChange& ch,
+                                                         const WriteContext& c) {
+  return Timed("change_finding_status", [&] { return inner_.ChangeFindingStatus(key, ch, c); });
+}
+Result<AppendOutcome> MeteredStore::AppendEvent(const model::Envelope& e, const WriteContext& c) {
+  return Timed("append_event", [&] { return inner_.AppendEvent(e, c); });
+}
+Result<Page<model::StoredEvent>> MeteredStore::ListEvents(const EventFilter& f,
+                                                          const PageRequest& p) {
+  return Timed("list_events", [&] { return inner_.ListEvents(f, p); });
+}
+Result<ScanJobOutcome> MeteredStore::CreateScanJob(const model::ScanJob& j, const WriteContext& c) {
+  return Timed("create_scan_job", [&] { return inner_.CreateScanJob(j, c); });
+}
+Result<model::ScanJob> MeteredStore::GetScanJob(int64_t id) {
+  return Timed("get_scan_job", [&] { return inner_.GetScanJob(id); });
+}
+Result<Page<model::ScanJob>> MeteredStore::ListScanJobs(const ScanJobFilter& f,
+                                                        const PageRequest& p) {
+  return Timed("list_scan_jobs", [&] { return inner_.ListScanJobs(f, p); });
+}
+Result<model::ScanJob> MeteredStore::UpdateScanJobStatus(int64_t id, model::ScanJobStatus s,
+                                                         const std::string& error,
+                                                         const WriteContext& c) {
+  return Timed("update_scan_job_status",
+               [&] { return inner_.UpdateScanJobStatus(id, s, error, c); });
+}
+Result<model::ScanJob> MeteredStore::AppendScanJobLog(int64_t id, const std::string& text,
+                                                      const WriteContext& c) {
+  return Timed("append_scan_job_log", [&] { return inner_.AppendScanJobLog(id, text, c); });
+}
+Status MeteredStore::CreateToken(const model::ApiToken& t, const WriteContext& c) {
+  return Timed("create_token", [&] { return inner_.CreateToken(t, c); });
+}
+Result<model::ApiToken> MeteredStore::FindToken(std::string_view id) {
+  return Timed("find_token", [&] { return inner_.FindToken(id); });
+}
+Result<std::vector<model::ApiToken>> MeteredStore::ListTokens() {
+  return Timed("list_tokens", [&] { return inner_.ListTokens(); });
+}
+Status MeteredStore::RevokeToken(std::string_view id, const WriteContext& c) {
+  return Timed("revoke_token", [&] { return inner_.RevokeToken(id, c); });
+}
+Result<int64_t> MeteredStore::CountActiveAdmins() {
+  return Timed("count_active_admins", [&] { return inner_.CountActiveAdmins(); });
+}
+Result<Page<model::AuditEntry>> MeteredStore::ListAudit(const PageRequest& p) {
+  return Timed("list_audit", [&] { return inner_.ListAudit(p); });
+}
+Status MeteredStore::Ping() {
+  return Timed("ping", [&] { return inner_.Ping(); });
+}
+
+}  // namespace secplat::services::api

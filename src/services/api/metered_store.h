@@ -1,0 +1,70 @@
+// MeteredStore: a Store decorator that records each call's latency and outcome in
+// secplat_store_operation_duration_seconds{operation} and
+// secplat_store_errors_total{operation,code}. The API wraps its store in one of these.
+#ifndef SECPLAT_SERVICES_API_METERED_STORE_H_
+#define SECPLAT_SERVICES_API_METERED_STORE_H_
+
+#include "ports/metrics.h"
+#include "ports/store/store.h"
+
+namespace secplat::services::api {
+
+class MeteredStore final : public ports::store::Store {
+ public:
+  // `inner` and `metrics` must outlive this object.
+  MeteredStore(ports::store::Store& inner, ports::Metrics& metrics)
+      : inner_(inner), metrics_(metrics) {}
+
+  Result<core::model::Asset> CreateAsset(const core::model::Asset& a,
+                                         const ports::store::WriteContext& c) override;
+  Result<core::model::Asset> GetAsset(std::string_view key) override;
+  Result<ports::store::Page<core::model::Asset>> ListAssets(
+      const ports::store::AssetFilter& f, const ports::store::PageRequest& p) override;
+  Result<core::model::Asset> UpdateAsset(const core::model::Asset& a,
+                                         const ports::store::WriteContext& c) override;
+  Result<core::model::Asset> DeleteAsset(std::string_view key,
+                                         const ports::store::WriteContext& c) override;
+  Result<ports::store::UpsertOutcome> UpsertFinding(const core::model::FindingObservation& o,
+                                                    const ports::store::WriteContext& c) override;
+  Result<std::vector<ports::store::UpsertOutcome>> UpsertFindings(
+      std::span<const core::model::FindingObservation> b,
+      const ports::store::WriteContext& c) override;
+  Result<core::model::Finding> GetFinding(std::string_view key) override;
+  Result<ports::store::Page<core::model::Finding>> ListFindings(
+      const ports::store::FindingFilter& f, const ports::store::PageRequest& p) override;
+  Result<core::model::Finding> ChangeFindingStatus(std::string_view key,
+                                                   const core::findings::StatusChange& ch,
+                                                   const ports::store::WriteContext& c) override;
+  Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& e,
+                                                  const ports::store::WriteContext& c) override;
+  Result<ports::store::Page<core::model::StoredEvent>> ListEvents(
+      const ports::store::EventFilter& f, const ports::store::PageRequest& p) override;
+  Result<ports::store::ScanJobOutcome> CreateScanJob(const core::model::ScanJob& j,
+                                                     const ports::store::WriteContext& c) override;
+  Result<core::model::ScanJob> GetScanJob(int64_t id) override;
+  Result<ports::store::Page<core::model::ScanJob>> ListScanJobs(
+      const ports::store::ScanJobFilter& f, const ports::store::PageRequest& p) override;
+  Result<core::model::ScanJob> UpdateScanJobStatus(int64_t id, core::model::ScanJobStatus s,
+                                                   const std::string& error,
+                                                   const ports::store::WriteContext& c) override;
+  Result<core::model::ScanJob> AppendScanJobLog(int64_t id, const std::string& text,
+                                                const ports::store::WriteContext& c) override;
+  Status CreateToken(const core::model::ApiToken& t, const ports::store::WriteContext& c) override;
+  Result<core::model::ApiToken> FindToken(std::string_view id) override;
+  Result<std::vector<core::model::ApiToken>> ListTokens() override;
+  Status RevokeToken(std::string_view id, const ports::store::WriteContext& c) override;
+  Result<int64_t> CountActiveAdmins() override;
+  Result<ports::store::Page<core::model::AuditEntry>> ListAudit(
+      const ports::store::PageRequest& p) override;
+  Status Ping() override;
+
+ private:
+  template <typename F>
+  auto Timed(std::string_view operation, F&& call) -> decltype(call());
+  ports::store::Store& inner_;
+  ports::Metrics& metrics_;
+};
+
+}  // namespace secplat::services::api
+
+#endif  // SECPLAT_SERVICES_API_METERED_STORE_H_
