@@ -1,7 +1,7 @@
 # Every warning flag, in one place. Applied to SecPlat's own targets by the helpers.
 set(SECPLAT_WARNING_FLAGS
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough -Wformat=2
+  -Woverloaded-virtual -Wimplicit-fallthrough -Wformat=2
   -Wno-missing-field-initializers  # designated initialisers leave the rest defaulted on purpose
   -Wno-restrict  # g++ 12 false positives inside libstdc++ at -O2
 )
