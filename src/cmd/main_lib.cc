@@ -10,8 +10,8 @@ namespace secplat::cmd {
 int Main(int argc, char** argv) {
   // The subcommand table (after ClickHouse's programs/main.cpp): name, help, entry.
   const std::vector<Subcommand> table = {
-      ApiSubcommand(),         UpSubcommand(),    MigrateSubcommand(),
-      CheckConfigSubcommand(), TokenSubcommand(), VersionSubcommand(),
+      ApiSubcommand(),   UpSubcommand(),    MigrateSubcommand(), CheckConfigSubcommand(),
+      QueueSubcommand(), TokenSubcommand(), VersionSubcommand(),
   };
   CLI::App app{"secplat: self-hosted security posture platform"};
   app.require_subcommand(1);

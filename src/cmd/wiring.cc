@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 
 #include "adapters/http/server.h"
 #include "adapters/metrics/prometheus_metrics.h"
@@ -10,9 +11,12 @@
 #include "adapters/system/files.h"
 #include "adapters/system/system_clock.h"
 #include "config/parse.h"
+#include "jobqueue/embedded_queue.h"
+#include "jobqueue/redis_streams_queue.h"
 #include "log/logger.h"
 #include "services/api/http_api.h"
 #include "services/api/metered_store.h"
+#include "services/relay/outbox_relay.h"
 
 namespace secplat::cmd {
 
@@ -59,6 +63,25 @@ Result<std::unique_ptr<ports::store::Store>> OpenStore(const config::Config& cfg
   return std::unique_ptr<ports::store::Store>(std::move(store));
 }
 
+Result<QueueHandle> OpenQueue(const config::Config& cfg) {
+  QueueHandle h;
+  if (cfg.queue.url.empty()) {
+    std::string dir = config::EmbeddedQueueDir(cfg);
+    SECPLAT_RETURN_IF_ERROR(adapters::system::EnsureDirectory(dir));
+    SECPLAT_ASSIGN_OR_RETURN(auto q, jobqueue::EmbeddedQueue::Open(dir));
+    h.queue = std::move(q);
+    h.backend = "embedded";
+    return h;
+  }
+  jobqueue::RedisOptions opts;
+  opts.url = cfg.queue.url;
+  opts.password = cfg.queue.password.Reveal();
+  SECPLAT_ASSIGN_OR_RETURN(auto q, jobqueue::RedisStreamsQueue::Connect(opts));
+  h.queue = std::move(q);
+  h.backend = "redis";
+  return h;
+}
+
 namespace {
 
 services::api::ApiRequest ToApi(const adapters::http::Request& r) {
@@ -83,12 +106,27 @@ adapters::http::Response FromApi(services::api::ApiResponse r) {
 
 }  // namespace
 
-int RunApiServer(const config::Config& cfg, ports::store::Store& store, std::stop_token stop,
-                 const std::function<void(int port)>& on_listening) {
+int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHandle* queue,
+                 std::stop_token stop, const std::function<void(int port)>& on_listening) {
   adapters::system::SystemClock clock;
   adapters::metrics::PrometheusMetrics metrics;
   services::api::MeteredStore metered(store, metrics);
-  services::api::HttpApi api(metered, metrics, clock, {});
+  services::api::ApiOptions api_options;
+  if (queue) {
+    api_options.queue = queue->queue.get();
+    api_options.queue_backend = queue->backend;
+  }
+  services::api::HttpApi api(metered, metrics, clock, api_options);
+
+  // The outbox relay publishes what API writes committed; it never runs in a request's path,
+  // so a queue outage delays messages but never fails a request.
+  std::unique_ptr<services::relay::OutboxRelay> relay;
+  std::jthread relay_thread;
+  if (queue) {
+    relay = std::make_unique<services::relay::OutboxRelay>(metered, *queue->queue, metrics, clock,
+                                                           services::relay::OutboxRelay::Options{});
+    relay_thread = std::jthread([&relay](std::stop_token st) { relay->Run(st); });
+  }
 
   adapters::http::ServerOptions opts;
   opts.address = cfg.server.listen_address;
@@ -122,6 +160,10 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, std::sto
   cv.wait(lock, stop, [] { return false; });
   log::Info("stopping", {.action = "api.stop", .status = "stopping"});
   (*server)->Stop();
+  if (relay_thread.joinable()) {
+    relay_thread.request_stop();
+    relay_thread.join();
+  }
   log::Info("stopped", {.action = "api.stop", .status = "stopped"});
   return 0;
 }

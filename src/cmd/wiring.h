@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "core/common/result.h"
+#include "jobqueue/job_queue.h"
 #include "ports/store/store.h"
 
 namespace secplat::cmd {
@@ -28,10 +29,20 @@ Result<std::string> SqlitePath(const config::Config& cfg);
 // Opens the configured store, creating the data dir; applies migrations when `migrate`.
 Result<std::unique_ptr<ports::store::Store>> OpenStore(const config::Config& cfg, bool migrate);
 
+// The configured job queue: embedded in <data_dir>/queue when queue.url is empty, Redis Streams
+// for redis://. Connecting succeeds while Redis is down (calls fail with kUnavailable until it
+// answers). Errors: kInvalidArgument (bad url), kUnauthenticated (wrong password), kUnavailable.
+struct QueueHandle {
+  std::unique_ptr<jobqueue::JobQueue> queue;
+  std::string backend;  // "embedded" or "redis"
+};
+Result<QueueHandle> OpenQueue(const config::Config& cfg);
+
 // Runs the API server until `stop` is requested. `on_listening` gets the bound port.
 // Returns the process exit code.
-int RunApiServer(const config::Config& cfg, ports::store::Store& store, std::stop_token stop,
-                 const std::function<void(int port)>& on_listening = {});
+// Also runs the outbox relay (store -> queue) on a background thread when `queue` is set.
+int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHandle* queue,
+                 std::stop_token stop, const std::function<void(int port)>& on_listening = {});
 
 }  // namespace secplat::cmd
 

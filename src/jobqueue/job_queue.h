@@ -44,6 +44,11 @@ inline constexpr std::string_view kDeriveStream = "secplat.jobs.derive";
 inline constexpr std::string_view kNotifyStream = "secplat.events.notify";
 inline constexpr std::string_view kDeadLetterSuffix = ".dlq";
 
+// The consumer group of the role that owns each stream (health and metrics report these).
+inline constexpr std::string_view kScanGroup = "workers";
+inline constexpr std::string_view kDeriveGroup = "deriver";
+inline constexpr std::string_view kNotifyGroup = "notifier";
+
 // "<stream>.dlq".
 std::string DeadLetterStream(std::string_view stream);
 

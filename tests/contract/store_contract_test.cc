@@ -8,10 +8,14 @@
 
 #include <latch>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "adapters/json/codec.h"
+#include "core/contracts/envelope.h"
+#include "core/outbox/messages.h"
 #include "ports/store/store.h"
 #include "tests/contract/sqlite_store_factory.h"
 #include "tests/support/store_builders.h"
@@ -1059,6 +1063,238 @@ TYPED_TEST(StoreContract, ListAuditPaginates) {
 TYPED_TEST(StoreContract, PingSucceeds) {
   auto ping = this->store().Ping();
   EXPECT_TRUE(ping.has_value()) << ping.error().message;
+}
+
+// ---- Outbox ------------------------------------------------------------------------------
+
+// Verifies creating a scan job commits exactly one unsent scan.requested row on the scan stream,
+// carrying the job's id, key, asset, request id and creation time.
+TYPED_TEST(StoreContract, CreatedScanJobYieldsExactlyOneUnsentOutboxRow) {
+  this->MustCreateAsset("web-1");
+  auto job =
+      this->store().CreateScanJob(MakeScanJob("tls:web-1:1", "web-1"), MakeWriteContext(kT0));
+  ASSERT_TRUE(job.has_value()) << Describe(job);
+  EXPECT_EQ(*this->store().CountUnsent(), 1);
+  auto claimed = this->store().ClaimUnsent(10, kT0);
+  ASSERT_TRUE(claimed.has_value()) << Describe(claimed);
+  ASSERT_EQ(claimed->size(), 1u);
+  const ports::store::OutboxMessage& m = claimed->at(0);
+  EXPECT_GT(m.id, 0);
+  EXPECT_EQ(m.stream, "secplat.jobs.scan");
+  EXPECT_EQ(m.attempts, 0);
+  EXPECT_EQ(m.last_error, "");
+  EXPECT_EQ(m.created_at, kT0);
+  EXPECT_EQ(m.envelope.event_type, EventType::kScanRequested);
+  EXPECT_EQ(m.envelope.event_id, core::outbox::ScanRequestedEventId("tls:web-1:1"));
+  EXPECT_EQ(m.envelope.ts, kT0);
+  EXPECT_EQ(m.envelope.org_id, "default");
+  EXPECT_EQ(m.envelope.request_id, "req-job");
+  EXPECT_EQ(m.envelope.asset_key, "web-1");
+  EXPECT_FALSE(m.envelope.severity.has_value());
+  nlohmann::json payload = ParseJson(m.envelope.payload_json);
+  EXPECT_EQ(payload.value("job_id", int64_t{0}), job->job.id);
+  EXPECT_EQ(payload.value("scan_type", ""), "tls_headers");
+  EXPECT_EQ(payload.value("idempotency_key", ""), "tls:web-1:1");
+  EXPECT_EQ(payload.value("asset_key", ""), "web-1");
+}
+
+// Verifies repeating a scan request with the same idempotency key adds no outbox row, even
+// after the first one was sent.
+TYPED_TEST(StoreContract, RepeatedIdempotencyKeyAddsNoOutboxRow) {
+  this->MustCreateAsset("web-1");
+  auto& s = this->store();
+  ASSERT_TRUE(s.CreateScanJob(MakeScanJob("k1", "web-1"), MakeWriteContext(kT0)).has_value());
+  auto again = s.CreateScanJob(MakeScanJob("k1", "web-1"), MakeWriteContext(kT0 + minutes(1)));
+  ASSERT_TRUE(again.has_value()) << Describe(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(*s.CountUnsent(), 1);
+
+  auto claimed = s.ClaimUnsent(10, kT0 + minutes(2));
+  ASSERT_TRUE(claimed.has_value());
+  ASSERT_EQ(claimed->size(), 1u);
+  std::vector<int64_t> ids{claimed->at(0).id};
+  ASSERT_TRUE(s.MarkSent(ids, kT0 + minutes(2)).has_value());
+  ASSERT_TRUE(
+      s.CreateScanJob(MakeScanJob("k1", "web-1"), MakeWriteContext(kT0 + minutes(3))).has_value());
+  EXPECT_EQ(*s.CountUnsent(), 0);
+  EXPECT_TRUE(s.ClaimUnsent(10, kT0 + hours(1))->empty());
+}
+
+// Verifies an event the notifier consumes (posture.changed) yields one notify row with the
+// same envelope, a repeat of its event_id none, and an event it does not consume
+// (scan.completed) none.
+TYPED_TEST(StoreContract, NotifierEventsYieldOneOutboxRowOthersNone) {
+  auto& s = this->store();
+  core::model::Envelope posture = MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000a1", "web-1", kT0,
+                                               EventType::kPostureChanged);
+  ASSERT_TRUE(s.AppendEvent(posture, MakeWriteContext(kT0)).has_value());
+  ASSERT_TRUE(s.AppendEvent(posture, MakeWriteContext(kT0 + minutes(1))).has_value());
+  core::model::Envelope completed =
+      MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000a2", "web-1", kT0);
+  ASSERT_TRUE(s.AppendEvent(completed, MakeWriteContext(kT0)).has_value());
+
+  EXPECT_EQ(*s.CountUnsent(), 1);
+  auto claimed = s.ClaimUnsent(10, kT0 + minutes(5));
+  ASSERT_TRUE(claimed.has_value()) << Describe(claimed);
+  ASSERT_EQ(claimed->size(), 1u);
+  const core::model::Envelope& e = claimed->at(0).envelope;
+  EXPECT_EQ(claimed->at(0).stream, "secplat.events.notify");
+  EXPECT_EQ(e.event_id, posture.event_id);
+  EXPECT_EQ(e.event_type, EventType::kPostureChanged);
+  EXPECT_EQ(e.ts, kT0);
+  EXPECT_EQ(e.org_id, "default");
+  EXPECT_EQ(e.request_id, "req-event");
+  EXPECT_EQ(e.asset_key, "web-1");
+  EXPECT_EQ(e.severity, Severity::kLow);
+  EXPECT_EQ(ParseJson(e.payload_json), ParseJson(posture.payload_json));
+}
+
+// Verifies a write that fails (a job for an unknown asset) leaves no outbox row behind.
+TYPED_TEST(StoreContract, FailedWriteLeavesNoOutboxRow) {
+  auto j = this->store().CreateScanJob(MakeScanJob("k", "ghost"), MakeWriteContext(kT0));
+  ASSERT_FALSE(j.has_value());
+  EXPECT_EQ(*this->store().CountUnsent(), 0);
+  EXPECT_TRUE(this->store().ClaimUnsent(10, kT0 + hours(1))->empty());
+}
+
+// Verifies ClaimUnsent returns due rows oldest first, honours the limit, does not change rows,
+// and does not return rows created after `now`.
+TYPED_TEST(StoreContract, ClaimUnsentReturnsDueRowsOldestFirstUpToLimit) {
+  this->MustCreateAsset("web-1");
+  auto& s = this->store();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(s.CreateScanJob(MakeScanJob("k" + std::to_string(i), "web-1"),
+                                MakeWriteContext(kT0 + minutes(i)))
+                    .has_value());
+  }
+  auto first3 = s.ClaimUnsent(3, kT0 + hours(1));
+  ASSERT_TRUE(first3.has_value()) << Describe(first3);
+  ASSERT_EQ(first3->size(), 3u);
+  EXPECT_LT(first3->at(0).id, first3->at(1).id);
+  EXPECT_LT(first3->at(1).id, first3->at(2).id);
+  EXPECT_EQ(ParseJson(first3->at(0).envelope.payload_json).value("idempotency_key", ""), "k0");
+  EXPECT_EQ(ParseJson(first3->at(2).envelope.payload_json).value("idempotency_key", ""), "k2");
+
+  auto again = s.ClaimUnsent(3, kT0 + hours(1));  // claiming does not consume
+  ASSERT_TRUE(again.has_value());
+  ASSERT_EQ(again->size(), 3u);
+  EXPECT_EQ(again->at(0).id, first3->at(0).id);
+
+  auto due = s.ClaimUnsent(100, kT0 + minutes(1));  // the rows of minutes 0 and 1
+  ASSERT_TRUE(due.has_value());
+  EXPECT_EQ(due->size(), 2u);
+  EXPECT_EQ(*s.CountUnsent(), 5);
+}
+
+// Verifies MarkSent hides the rows from ClaimUnsent, lowers CountUnsent, and ignores ids that
+// are unknown or already sent.
+TYPED_TEST(StoreContract, MarkSentHidesRowsAndIgnoresUnknownIds) {
+  this->MustCreateAsset("web-1");
+  auto& s = this->store();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(
+        s.CreateScanJob(MakeScanJob("k" + std::to_string(i), "web-1"), MakeWriteContext(kT0))
+            .has_value());
+  auto claimed = s.ClaimUnsent(10, kT0);
+  ASSERT_TRUE(claimed.has_value());
+  ASSERT_EQ(claimed->size(), 3u);
+  std::vector<int64_t> ids{claimed->at(0).id, claimed->at(2).id, 999999};
+  auto marked = s.MarkSent(ids, kT0 + minutes(1));
+  ASSERT_TRUE(marked.has_value()) << marked.error().message;
+  EXPECT_EQ(*s.CountUnsent(), 1);
+  auto rest = s.ClaimUnsent(10, kT0 + hours(1));
+  ASSERT_TRUE(rest.has_value());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ(rest->at(0).id, claimed->at(1).id);
+
+  auto twice = s.MarkSent(ids, kT0 + minutes(2));
+  EXPECT_TRUE(twice.has_value());
+  EXPECT_TRUE(s.MarkSent(std::span<const int64_t>(), kT0).has_value());
+  EXPECT_EQ(*s.CountUnsent(), 1);
+}
+
+// Verifies MarkFailed counts the attempt, keeps the error and holds the row back until
+// next_attempt_at; later failures accumulate.
+TYPED_TEST(StoreContract, MarkFailedRecordsErrorAndDelaysTheRow) {
+  this->MustCreateAsset("web-1");
+  auto& s = this->store();
+  ASSERT_TRUE(s.CreateScanJob(MakeScanJob("k", "web-1"), MakeWriteContext(kT0)).has_value());
+  auto claimed = s.ClaimUnsent(10, kT0);
+  ASSERT_TRUE(claimed.has_value());
+  ASSERT_EQ(claimed->size(), 1u);
+  const int64_t id = claimed->at(0).id;
+
+  auto failed = s.MarkFailed(id, "redis: connection refused", kT0 + minutes(1));
+  ASSERT_TRUE(failed.has_value()) << failed.error().message;
+  EXPECT_TRUE(s.ClaimUnsent(10, kT0 + minutes(1) - std::chrono::milliseconds(1))->empty());
+  EXPECT_EQ(*s.CountUnsent(), 1);  // not due, still unsent
+  auto due = s.ClaimUnsent(10, kT0 + minutes(1));
+  ASSERT_TRUE(due.has_value());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->at(0).attempts, 1);
+  EXPECT_EQ(due->at(0).last_error, "redis: connection refused");
+
+  ASSERT_TRUE(s.MarkFailed(id, "timeout", kT0 + minutes(3)).has_value());
+  auto later = s.ClaimUnsent(10, kT0 + minutes(3));
+  ASSERT_TRUE(later.has_value());
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ(later->at(0).attempts, 2);
+  EXPECT_EQ(later->at(0).last_error, "timeout");
+  EXPECT_EQ(later->at(0).created_at, kT0);
+}
+
+// Verifies MarkFailed of an unknown row, or of one already sent, is kNotFound and changes
+// nothing.
+TYPED_TEST(StoreContract, MarkFailedOfUnknownOrSentRowIsNotFound) {
+  this->MustCreateAsset("web-1");
+  auto& s = this->store();
+  auto unknown = s.MarkFailed(424242, "x", kT0);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+
+  ASSERT_TRUE(s.CreateScanJob(MakeScanJob("k", "web-1"), MakeWriteContext(kT0)).has_value());
+  auto claimed = s.ClaimUnsent(10, kT0);
+  ASSERT_TRUE(claimed.has_value());
+  ASSERT_EQ(claimed->size(), 1u);
+  std::vector<int64_t> ids{claimed->at(0).id};
+  ASSERT_TRUE(s.MarkSent(ids, kT0).has_value());
+  auto sent = s.MarkFailed(ids[0], "late failure", kT0 + hours(1));
+  ASSERT_FALSE(sent.has_value());
+  EXPECT_EQ(sent.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(*s.CountUnsent(), 0);
+}
+
+// Verifies outbox envelopes pass the contract's validation and survive the JSON codec: encoded
+// with EncodeEnvelope they decode back to the same envelope.
+TYPED_TEST(StoreContract, OutboxEnvelopesAreValidAndRoundTripThroughTheCodec) {
+  this->MustCreateAsset("web-1");
+  auto& s = this->store();
+  ASSERT_TRUE(
+      s.CreateScanJob(MakeScanJob("tls_headers+web-1+490099", "web-1"), MakeWriteContext(kT0))
+          .has_value());
+  core::model::Envelope alert = MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000b1", "web-1", kT0,
+                                             EventType::kAlertTriggered);
+  alert.payload_json = R"({"rule":"cert_expiry","text":"caf\u00e9 \"quoted\""})";
+  ASSERT_TRUE(s.AppendEvent(alert, MakeWriteContext(kT0)).has_value());
+
+  auto claimed = s.ClaimUnsent(10, kT0);
+  ASSERT_TRUE(claimed.has_value()) << Describe(claimed);
+  ASSERT_EQ(claimed->size(), 2u);
+  for (const ports::store::OutboxMessage& m : *claimed) {
+    auto valid = core::contracts::ValidateEnvelope(m.envelope);
+    EXPECT_TRUE(valid.has_value()) << m.stream << ": " << valid.error().message;
+    std::string encoded = adapters::json::EncodeEnvelope(m.envelope);
+    auto decoded = adapters::json::DecodeEnvelope(encoded);
+    ASSERT_TRUE(decoded.has_value()) << encoded << ": " << Describe(decoded);
+    EXPECT_EQ(decoded->event_id, m.envelope.event_id);
+    EXPECT_EQ(decoded->event_type, m.envelope.event_type);
+    EXPECT_EQ(decoded->ts, m.envelope.ts);
+    EXPECT_EQ(decoded->org_id, m.envelope.org_id);
+    EXPECT_EQ(decoded->request_id, m.envelope.request_id);
+    EXPECT_EQ(decoded->asset_key, m.envelope.asset_key);
+    EXPECT_EQ(decoded->severity, m.envelope.severity);
+    EXPECT_EQ(ParseJson(decoded->payload_json), ParseJson(m.envelope.payload_json));
+  }
 }
 
 }  // namespace

@@ -100,10 +100,13 @@ std::map<std::string, std::string> Harness::Env() const {
           {"SECPLAT_LOG_LEVEL", "info"}};
 }
 
-void Harness::Start(const std::string& subcommand) {
+void Harness::Start(const std::string& subcommand,
+                    const std::map<std::string, std::string>& extra_env) {
   std::string ready = dir + "/ready";
   std::filesystem::remove(ready);
-  pid = Spawn({subcommand, "--ready-file", ready}, Env(), dir + "/server.out", dir + "/server.err");
+  std::map<std::string, std::string> env = Env();
+  for (const auto& [k, v] : extra_env) env[k] = v;
+  pid = Spawn({subcommand, "--ready-file", ready}, env, dir + "/server.out", dir + "/server.err");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     std::string text = ReadFile(ready);

@@ -34,7 +34,9 @@ class Harness {
   ~Harness();
 
   // Starts `secplat <subcommand> --ready-file ...` on port 0; waits up to 20 s for the port.
-  void Start(const std::string& subcommand = "api");
+  // `extra_env` is added to Env() (and wins over it), e.g. {"SECPLAT_QUEUE_URL", url}.
+  void Start(const std::string& subcommand = "api",
+             const std::map<std::string, std::string>& extra_env = {});
   void Stop();  // SIGTERM, waits for exit (SIGKILL after 10 s); returns when gone
   bool Running() const;
 

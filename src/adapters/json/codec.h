@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jobqueue/job_queue.h"
 #include "core/common/result.h"
 #include "core/findings/lifecycle.h"
 #include "core/model/asset.h"
@@ -217,6 +218,28 @@ struct ListPage {
 };
 // Response decoder for EncodeList's output.
 Result<ListPage> DecodeList(std::string_view body);
+
+// ---------------------------------------------------------------------------------------------
+// Queue administration (GET /api/v1/queue/health, dead-letter routes).
+
+// One stream's health as seen by the consumer group of the role that owns it.
+struct QueueStreamHealth {
+  std::string stream;
+  std::string group;
+  jobqueue::StreamStats stats;
+};
+
+// {"id","reason","last_error","group","dead_at","message":{"id","stream","payload",
+//  "idempotency_key","request_id","attempts","errors":[...],"enqueued_at"}}; the payload is
+// embedded as JSON when it parses, else as a string.
+std::string EncodeDeadLetter(const jobqueue::DeadLetter& dead_letter);
+
+// {"backend","streams":[{"stream","group","length","pending","consumers","lag","delayed",
+//  "dead_letters","oldest_pending_idle_seconds","published","acked","retried","dead_lettered"}],
+//  "outbox_unsent"}
+std::string EncodeQueueHealth(std::string_view backend,
+                              const std::vector<QueueStreamHealth>& streams,
+                              int64_t outbox_unsent);
 
 }  // namespace secplat::adapters::json
 

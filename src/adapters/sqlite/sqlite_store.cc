@@ -209,6 +209,17 @@ Result<int64_t> SqliteStore::CountActiveAdmins() {
 
 // ---- Audit -------------------------------------------------------------------------------
 
+Status SqliteStore::AppendAudit(const AuditEntry& entry) {
+  if (entry.actor.empty() || entry.action.empty())
+    return Unexpected(ErrorCode::kInvalidArgument, "audit entry needs an actor and an action");
+  if (!entry.after_json.empty() && !IsValidJson(entry.after_json))
+    return Unexpected(ErrorCode::kInvalidArgument, "audit entry: after is not valid JSON");
+  return WriteTx([&](Connection& db) -> Status {
+    return internal::InsertAudit(db, {entry.actor, entry.request_id, entry.ts}, entry.action,
+                                 entry.target, entry.before_json, entry.after_json);
+  });
+}
+
 Result<Page<AuditEntry>> SqliteStore::ListAudit(const PageRequest& page) {
   const int limit = internal::ClampLimit(page.limit);
   auto db = readers_->Acquire();

@@ -74,14 +74,15 @@ class SqliteStore final : public ports::store::Store {
                                                    const core::findings::StatusChange& change,
                                                    const ports::store::WriteContext& ctx) override;
 
-  // EventStore. Audit action: event.append (only when created).
+  // EventStore. Audit action: event.append (only when created; so is the outbox row).
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& envelope,
                                                   const ports::store::WriteContext& ctx) override;
   Result<ports::store::Page<core::model::StoredEvent>> ListEvents(
       const ports::store::EventFilter& filter, const ports::store::PageRequest& page) override;
 
-  // ScanJobStore. Audit actions: scan_job.create (only when created), scan_job.status,
-  // scan_job.log (after = {"id", "appended_bytes", "log_bytes"}; an empty append writes nothing).
+  // ScanJobStore. Audit actions: scan_job.create (only when created; so is the outbox row),
+  // scan_job.status, scan_job.log (after = {"id", "appended_bytes", "log_bytes"}; an empty
+  // append writes nothing).
   Result<ports::store::ScanJobOutcome> CreateScanJob(
       const core::model::ScanJob& job, const ports::store::WriteContext& ctx) override;
   Result<core::model::ScanJob> GetScanJob(int64_t id) override;
@@ -93,6 +94,14 @@ class SqliteStore final : public ports::store::Store {
   Result<core::model::ScanJob> AppendScanJobLog(int64_t id, const std::string& text,
                                                 const ports::store::WriteContext& ctx) override;
 
+  // OutboxStore (sqlite_store_outbox.cc). CreateScanJob and AppendEvent insert the outbox row
+  // of core::outbox::MessageForNewScanJob / MessageForNewEvent in their own transaction, only
+  // when they create a row. Outbox bookkeeping writes no audit rows.
+  Result<std::vector<ports::store::OutboxMessage>> ClaimUnsent(int limit, Timestamp now) override;
+  Status MarkSent(std::span<const int64_t> ids, Timestamp now) override;
+  Status MarkFailed(int64_t id, const std::string& error, Timestamp next_attempt_at) override;
+  Result<int64_t> CountUnsent() override;
+
   // TokenStore. Audit actions: token.create, token.revoke (never with the secret hash).
   Status CreateToken(const core::model::ApiToken& token,
                      const ports::store::WriteContext& ctx) override;
@@ -102,6 +111,7 @@ class SqliteStore final : public ports::store::Store {
   Result<int64_t> CountActiveAdmins() override;
 
   // AuditReader.
+  Status AppendAudit(const core::model::AuditEntry& entry) override;
   Result<ports::store::Page<core::model::AuditEntry>> ListAudit(
       const ports::store::PageRequest& page) override;
 

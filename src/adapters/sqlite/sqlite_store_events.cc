@@ -3,6 +3,7 @@
 #include "adapters/sqlite/rows.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/sqlite/store_internal.h"
+#include "core/outbox/messages.h"
 #include "core/scans/transition.h"
 
 namespace secplat::adapters::sqlite {
@@ -79,6 +80,9 @@ Result<AppendOutcome> SqliteStore::AppendEvent(const Envelope& envelope, const W
     }
     SECPLAT_RETURN_IF_ERROR(internal::InsertAudit(
         db, ctx, "event.append", "event:" + envelope.event_id, "", internal::EventJson(e)));
+    // The transactional outbox: the message commits (or rolls back) with the event.
+    if (auto message = core::outbox::MessageForNewEvent(envelope))
+      SECPLAT_RETURN_IF_ERROR(internal::InsertOutbox(db, *message, ctx.now));
     return AppendOutcome{.event = std::move(e), .created = true};
   });
 }
@@ -157,6 +161,9 @@ Result<ScanJobOutcome> SqliteStore::CreateScanJob(const ScanJob& job, const Writ
     }
     SECPLAT_RETURN_IF_ERROR(internal::InsertAudit(db, ctx, "scan_job.create", JobTarget(j.id), "",
                                                   internal::ScanJobJson(j)));
+    // The transactional outbox: the scan.requested message commits (or rolls back) with the job.
+    if (auto message = core::outbox::MessageForNewScanJob(j))
+      SECPLAT_RETURN_IF_ERROR(internal::InsertOutbox(db, *message, ctx.now));
     return ScanJobOutcome{.job = std::move(j), .created = true};
   });
 }

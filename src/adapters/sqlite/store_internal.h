@@ -9,7 +9,9 @@
 #include <utility>
 
 #include "adapters/sqlite/connection.h"
+#include "adapters/sqlite/json_writer.h"
 #include "adapters/sqlite/sqlite_store.h"
+#include "core/outbox/messages.h"
 #include "ports/store/common.h"
 
 namespace secplat::adapters::sqlite {
@@ -36,6 +38,11 @@ inline int ClampLimit(int limit) { return std::clamp(limit, 1, kMaxPageLimit); }
 Status InsertAudit(Connection& db, const ports::store::WriteContext& ctx, std::string_view action,
                    std::string_view target, std::string_view before_json,
                    std::string_view after_json);
+
+// Inserts the outbox row of `entry` (created_at and next_attempt_at = `now`, unsent) on `db`,
+// inside the caller's transaction. Defined in sqlite_store_outbox.cc. Errors:
+// ErrorCodeFromSqlite.
+Status InsertOutbox(Connection& db, const core::outbox::OutboxEntry& entry, Timestamp now);
 
 // Reads up to `limit` rows of `s` (which must select at most limit + 1 rows, ordered by key
 // ascending) with `read(Statement&) -> Result<T>`; next_after is key(last item) when a further

@@ -27,7 +27,15 @@ Subcommand ApiSubcommand() {
                                                      .extra = {{"error", store.error().message}}});
                 return 1;
               }
-              return RunApiServer(*cfg, **store, stop.get_token(), [&](int port) {
+              auto queue = OpenQueue(*cfg);
+              if (!queue) {
+                log::Error("cannot open the job queue",
+                           {.action = "api.start",
+                            .status = "failed",
+                            .extra = {{"error", queue.error().message}}});
+                return 1;
+              }
+              return RunApiServer(*cfg, **store, &*queue, stop.get_token(), [&](int port) {
                 if (!ready_file->empty())
                   (void)adapters::system::WriteFileAtomic(*ready_file, std::to_string(port) + "\n",
                                                           0644);

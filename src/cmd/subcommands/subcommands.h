@@ -28,6 +28,7 @@ Subcommand ApiSubcommand();
 Subcommand UpSubcommand();
 Subcommand MigrateSubcommand();
 Subcommand CheckConfigSubcommand();
+Subcommand QueueSubcommand();
 Subcommand TokenSubcommand();
 Subcommand VersionSubcommand();
 

@@ -86,7 +86,15 @@ Subcommand UpSubcommand() {
               if (cfg->auth.bootstrap_admin && !BootstrapAdmin(*cfg, **store)) return 1;
               // Roles other than the API join here as their issues land (worker, scheduler,
               // deriver, correlator, notifier), each on a std::jthread sharing `stop`.
-              return RunApiServer(*cfg, **store, stop.get_token(), [&](int port) {
+              auto queue = OpenQueue(*cfg);
+              if (!queue) {
+                log::Error("cannot open the job queue",
+                           {.action = "up.start",
+                            .status = "failed",
+                            .extra = {{"error", queue.error().message}}});
+                return 1;
+              }
+              return RunApiServer(*cfg, **store, &*queue, stop.get_token(), [&](int port) {
                 if (!ready_file->empty())
                   (void)adapters::system::WriteFileAtomic(*ready_file, std::to_string(port) + "\n",
                                                           0644);

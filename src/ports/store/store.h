@@ -1,5 +1,6 @@
 // Store: every storage port of the api role, implemented together by one adapter
-// (SqliteStore, later PgStore) so that a write and its audit row share a transaction.
+// (SqliteStore, later PgStore) so that a write, its audit row and its outbox row share a
+// transaction.
 // Other roles never see this: they talk to the API (ports/platform).
 #ifndef SECPLAT_PORTS_STORE_STORE_H_
 #define SECPLAT_PORTS_STORE_STORE_H_
@@ -7,6 +8,7 @@
 #include "ports/store/asset_store.h"
 #include "ports/store/event_store.h"
 #include "ports/store/finding_store.h"
+#include "ports/store/outbox_store.h"
 #include "ports/store/scan_job_store.h"
 #include "ports/store/token_store.h"
 
@@ -16,6 +18,7 @@ class Store : public AssetStore,
               public FindingStore,
               public EventStore,
               public ScanJobStore,
+              public OutboxStore,
               public TokenStore,
               public AuditReader,
               public StoreHealth {

@@ -31,6 +31,10 @@ class TokenStore {
 class AuditReader {
  public:
   virtual ~AuditReader() = default;
+  // Appends an entry for a person's action on something outside the store (a dead-letter
+  // replay, a queue purge). Store writes record their own entries; this is for the rest.
+  // `entry.id` is assigned. Errors: kInvalidArgument (empty actor or action), kUnavailable.
+  virtual Status AppendAudit(const core::model::AuditEntry& entry) = 0;
   // Newest last, ordered by id. Errors: kUnavailable.
   virtual Result<Page<core::model::AuditEntry>> ListAudit(const PageRequest& page) = 0;
 };

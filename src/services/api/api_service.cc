@@ -103,6 +103,18 @@ Result<IssuedToken> ApiService::IssueToken(const std::string& name, core::model:
   return out;
 }
 
+Status ApiService::Audit(const std::string& action, const std::string& target,
+                         const std::string& after_json, const CallMeta& m) {
+  core::model::AuditEntry entry;
+  entry.ts = m.now;
+  entry.actor = m.actor.Display();
+  entry.action = action;
+  entry.target = target;
+  entry.after_json = after_json;
+  entry.request_id = m.request_id;
+  return store_.AppendAudit(entry);
+}
+
 Status ApiService::RevokeToken(const std::string& token_id, const CallMeta& m) {
   SECPLAT_ASSIGN_OR_RETURN(core::model::ApiToken token, store_.FindToken(token_id));
   if (token.role == core::model::Role::kAdmin && !token.revoked_at) {

@@ -72,6 +72,11 @@ class ApiService {
   // Errors: kNotFound, kConflict (would revoke the last active admin).
   Status RevokeToken(const std::string& token_id, const CallMeta& m);
 
+  // Records a person's action on something outside the store (e.g. a dead-letter replay).
+  // `after_json` must be a JSON object. Errors: kUnavailable.
+  Status Audit(const std::string& action, const std::string& target, const std::string& after_json,
+               const CallMeta& m);
+
   ports::store::Store& store() { return store_; }
 
  private:

@@ -51,13 +51,19 @@ ApiResponse ErrorResponse(const Error& error, std::string_view request_id) {
 
 HttpApi::HttpApi(ports::store::Store& store, ports::Metrics& metrics, const Clock& clock,
                  ApiOptions options)
-    : store_(store), metrics_(metrics), clock_(clock), options_(options), service_(store) {
+    : store_(store),
+      metrics_(metrics),
+      clock_(clock),
+      options_(options),
+      service_(store),
+      queue_metrics_(metrics) {
   handlers::Deps deps{service_, options_.max_batch};
   handlers::RegisterAssetRoutes(router_, deps);
   handlers::RegisterFindingRoutes(router_, deps);
   handlers::RegisterEventRoutes(router_, deps);
   handlers::RegisterScanRoutes(router_, deps);
   handlers::RegisterAdminRoutes(router_, deps);
+  handlers::RegisterQueueRoutes(router_, deps, {options_.queue, options_.queue_backend});
 }
 
 std::string_view HttpApi::OpenApiDocument() { return kOpenApiDocument; }
@@ -106,6 +112,13 @@ ApiResponse HttpApi::Dispatch(const ApiRequest& request, const std::string& requ
     auto actor = Authenticate(request);
     if (!actor) return ErrorResponse(actor.error(), request_id);
     *actor_label = actor->Display();
+    if (options_.queue) {
+      // Queue series are read at scrape time; a queue outage must not fail the scrape.
+      auto report = CollectQueueHealth(*options_.queue, store_);
+      metrics_.GaugeSet("secplat_queue_up", "1 when the queue backend answered this scrape", {},
+                        report.has_value() ? 1 : 0);
+      if (report) queue_metrics_.Export(*report);
+    }
     ApiResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics_.RenderText();

@@ -13,16 +13,20 @@
 #include <string_view>
 
 #include "core/common/clock.h"
+#include "jobqueue/job_queue.h"
 #include "ports/metrics.h"
 #include "ports/store/store.h"
 #include "services/api/api_service.h"
 #include "services/api/api_types.h"
+#include "services/api/queue_health.h"
 #include "services/api/router.h"
 
 namespace secplat::services::api {
 
 struct ApiOptions {
-  size_t max_batch = 1000;  // findings per batch request
+  size_t max_batch = 1000;              // findings per batch request
+  jobqueue::JobQueue* queue = nullptr;  // for /api/v1/queue/... and queue metrics; may be null
+  std::string queue_backend;            // "redis" or "embedded", shown in queue health
 };
 
 class HttpApi {
@@ -51,6 +55,7 @@ class HttpApi {
   ApiOptions options_;
   ApiService service_;
   Router router_;
+  QueueMetricsExporter queue_metrics_;
 };
 
 // Builds an error response in the standard shape.

@@ -96,8 +96,23 @@ Result<std::vector<model::ApiToken>> MeteredStore::ListTokens() {
 Status MeteredStore::RevokeToken(std::string_view id, const WriteContext& c) {
   return Timed("revoke_token", [&] { return inner_.RevokeToken(id, c); });
 }
+Result<std::vector<OutboxMessage>> MeteredStore::ClaimUnsent(int limit, Timestamp now) {
+  return Timed("claim_unsent", [&] { return inner_.ClaimUnsent(limit, now); });
+}
+Status MeteredStore::MarkSent(std::span<const int64_t> ids, Timestamp now) {
+  return Timed("mark_sent", [&] { return inner_.MarkSent(ids, now); });
+}
+Status MeteredStore::MarkFailed(int64_t id, const std::string& error, Timestamp next_attempt_at) {
+  return Timed("mark_failed", [&] { return inner_.MarkFailed(id, error, next_attempt_at); });
+}
+Result<int64_t> MeteredStore::CountUnsent() {
+  return Timed("count_unsent", [&] { return inner_.CountUnsent(); });
+}
 Result<int64_t> MeteredStore::CountActiveAdmins() {
   return Timed("count_active_admins", [&] { return inner_.CountActiveAdmins(); });
+}
+Status MeteredStore::AppendAudit(const model::AuditEntry& e) {
+  return Timed("append_audit", [&] { return inner_.AppendAudit(e); });
 }
 Result<Page<model::AuditEntry>> MeteredStore::ListAudit(const PageRequest& p) {
   return Timed("list_audit", [&] { return inner_.ListAudit(p); });

@@ -49,11 +49,16 @@ class MeteredStore final : public ports::store::Store {
                                                    const ports::store::WriteContext& c) override;
   Result<core::model::ScanJob> AppendScanJobLog(int64_t id, const std::string& text,
                                                 const ports::store::WriteContext& c) override;
+  Result<std::vector<ports::store::OutboxMessage>> ClaimUnsent(int limit, Timestamp now) override;
+  Status MarkSent(std::span<const int64_t> ids, Timestamp now) override;
+  Status MarkFailed(int64_t id, const std::string& error, Timestamp next_attempt_at) override;
+  Result<int64_t> CountUnsent() override;
   Status CreateToken(const core::model::ApiToken& t, const ports::store::WriteContext& c) override;
   Result<core::model::ApiToken> FindToken(std::string_view id) override;
   Result<std::vector<core::model::ApiToken>> ListTokens() override;
   Status RevokeToken(std::string_view id, const ports::store::WriteContext& c) override;
   Result<int64_t> CountActiveAdmins() override;
+  Status AppendAudit(const core::model::AuditEntry& e) override;
   Result<ports::store::Page<core::model::AuditEntry>> ListAudit(
       const ports::store::PageRequest& p) override;
   Status Ping() override;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/common/result.h"
+#include "jobqueue/job_queue.h"
 #include "services/api/api_service.h"
 #include "services/api/api_types.h"
 #include "services/api/router.h"
@@ -17,11 +18,18 @@ struct Deps {
   size_t max_batch;
 };
 
+// The queue (null when this process has none) and its backend name ("redis", "embedded").
+struct QueueDeps {
+  jobqueue::JobQueue* queue = nullptr;
+  std::string backend;
+};
+
 void RegisterAssetRoutes(Router& router, Deps deps);
 void RegisterFindingRoutes(Router& router, Deps deps);
 void RegisterEventRoutes(Router& router, Deps deps);
 void RegisterScanRoutes(Router& router, Deps deps);
 void RegisterAdminRoutes(Router& router, Deps deps);
+void RegisterQueueRoutes(Router& router, Deps deps, QueueDeps queue);
 
 // Shared helpers for handlers.
 CallMeta Meta(const RequestContext& ctx);
