@@ -560,6 +560,45 @@ TYPED_TEST(StoreContract, ConcurrentUpsertsOfOneNewKeyMakeOneRow) {
   EXPECT_EQ(page->items[0].occurrences, kThreads);
 }
 
+// Verifies that concurrent writers do not share fates: of 32 simultaneous upserts, the ones for
+// an unknown asset fail alone (nothing of theirs is written, audit included) and every other one
+// is stored with its audit row — whatever batching the store does underneath.
+TYPED_TEST(StoreContract, ConcurrentWritesSucceedOrFailIndependently) {
+  this->MustCreateAsset("web-1");
+  auto audit_before = this->store().ListAudit({.limit = 1000});
+  ASSERT_TRUE(audit_before.has_value());
+  constexpr int kThreads = 32;
+  std::latch start(kThreads);
+  std::vector<Result<ports::store::UpsertOutcome>> results(
+      kThreads, Unexpected(ErrorCode::kInternal, "not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      std::string asset = i % 3 == 0 ? "no-such-asset" : "web-1";
+      results[i] = this->store().UpsertFinding(
+          MakeObservation("indep-" + std::to_string(i), asset, kT0), MakeWriteContext(kT0));
+    });
+  }
+  for (auto& t : threads) t.join();
+  int ok = 0;
+  for (int i = 0; i < kThreads; ++i) {
+    if (i % 3 == 0) {
+      ASSERT_FALSE(results[i].has_value()) << i;
+      EXPECT_EQ(results[i].error().code, ErrorCode::kNotFound) << i;
+      EXPECT_FALSE(this->store().GetFinding("indep-" + std::to_string(i)).has_value()) << i;
+    } else {
+      ASSERT_TRUE(results[i].has_value()) << Describe(results[i]);
+      EXPECT_TRUE(results[i]->created);
+      EXPECT_TRUE(this->store().GetFinding("indep-" + std::to_string(i)).has_value()) << i;
+      ++ok;
+    }
+  }
+  auto audit_after = this->store().ListAudit({.limit = 1000});
+  ASSERT_TRUE(audit_after.has_value());
+  EXPECT_EQ(audit_after->items.size() - audit_before->items.size(), static_cast<size_t>(ok));
+}
+
 // Verifies the asset, severity, status and since (last_seen >= since) filters and pagination.
 TYPED_TEST(StoreContract, ListFindingsFiltersAndPaginates) {
   this->MustCreateAsset("web-1");

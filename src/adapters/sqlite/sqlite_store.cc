@@ -113,6 +113,72 @@ Status SqliteStore::Ping() {
 
 // ---- Tokens ------------------------------------------------------------------------------
 
+// ---- Group commit ------------------------------------------------------------------------
+
+Status SqliteStore::GroupCommit(const std::function<bool(Connection&)>& run) {
+  PendingWrite me{&run, OkStatus(), false};
+  std::unique_lock lock(queue_mu_);
+  pending_.push_back(&me);
+  while (!me.done) {
+    if (leader_active_) {
+      queue_cv_.wait(lock);
+      continue;
+    }
+    // Lead: take everything queued so far (our own write included) and run it as one batch.
+    leader_active_ = true;
+    std::vector<PendingWrite*> batch;
+    batch.swap(pending_);
+    lock.unlock();
+    RunBatch(batch);
+    lock.lock();
+    leader_active_ = false;
+    queue_cv_.notify_all();
+  }
+  return me.status;
+}
+
+void SqliteStore::RunBatch(std::vector<PendingWrite*>& batch) {
+  auto finish_all = [&](const Status& st) {
+    std::lock_guard lock(queue_mu_);
+    for (PendingWrite* w : batch) {
+      w->status = st;
+      w->done = true;
+    }
+  };
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  Connection& db = *writer_;
+  auto tx = Transaction::Begin(db);
+  if (!tx) return finish_all(Unexpected(tx.error()));
+  const bool alone = batch.size() == 1;
+  for (PendingWrite* w : batch) {
+    if (alone) {
+      // One writer: its transaction is the whole batch; a failure rolls it back.
+      if (!(*w->run)(db)) return finish_all(OkStatus());  // `tx` rolls back in its destructor
+      break;
+    }
+    auto savepoint = db.Prepare("SAVEPOINT w");
+    if (!savepoint || !(*savepoint)->Run()) {
+      return finish_all(Unexpected(ErrorCode::kUnavailable, "cannot open a savepoint"));
+    }
+    bool keep = (*w->run)(db);
+    if (!db.InTransaction()) {
+      // SQLite abandoned the whole transaction (disk full, I/O error): nothing is kept.
+      return finish_all(
+          Unexpected(ErrorCode::kUnavailable, "the write transaction was aborted by the database"));
+    }
+    if (!keep) {
+      auto rollback = db.Prepare("ROLLBACK TO w");
+      if (!rollback || !(*rollback)->Run())
+        return finish_all(Unexpected(ErrorCode::kUnavailable, "cannot roll back a savepoint"));
+    }
+    auto release = db.Prepare("RELEASE w");
+    if (!release || !(*release)->Run())
+      return finish_all(Unexpected(ErrorCode::kUnavailable, "cannot release a savepoint"));
+  }
+  Status committed = tx->Commit();
+  finish_all(committed);
+}
+
 Status SqliteStore::CreateToken(const ApiToken& token, const WriteContext& ctx) {
   if (token.id.empty()) return Unexpected(ErrorCode::kInvalidArgument, "token id: required");
   return WriteTx([&](Connection& db) -> Status {

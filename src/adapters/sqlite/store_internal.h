@@ -3,7 +3,9 @@
 #define SECPLAT_ADAPTERS_SQLITE_STORE_INTERNAL_H_
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,13 +20,16 @@ namespace secplat::adapters::sqlite {
 
 template <typename Body>
 auto SqliteStore::WriteTx(Body&& body) -> decltype(body(std::declval<Connection&>())) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  Connection& db = *writer_;
-  SECPLAT_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
-  auto result = body(db);
-  if (!result.has_value()) return result;  // `tx` rolls back
-  SECPLAT_RETURN_IF_ERROR(tx.Commit());
-  return result;
+  using R = decltype(body(std::declval<Connection&>()));
+  std::optional<R> result;
+  const std::function<bool(Connection&)> run = [&](Connection& db) {
+    result.emplace(body(db));
+    return result->has_value();
+  };
+  Status committed = GroupCommit(run);
+  if (result && !result->has_value()) return std::move(*result);  // its own error wins
+  if (!committed.has_value()) return Unexpected(std::move(committed).error());
+  return std::move(*result);
 }
 
 namespace internal {

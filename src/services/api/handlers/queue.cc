@@ -2,6 +2,7 @@
 
 #include "adapters/json/codec.h"
 #include "jobqueue/job_queue.h"
+#include "log/logger.h"
 #include "services/api/handlers/handlers.h"
 #include "services/api/queue_health.h"
 
@@ -20,6 +21,19 @@ Result<std::string> StreamParam(const RequestContext& ctx) {
     if (stream == s) return s;
   return Unexpected(ErrorCode::kNotFound,
                     "stream '" + s.substr(0, 64) + "' is not a SecPlat stream");
+}
+
+// The action already happened; an audit write that fails is logged loudly rather than turned
+// into an error for an operation that cannot be undone.
+void AuditOrLog(ApiService& svc, const std::string& action, const std::string& target,
+                const std::string& after_json, const RequestContext& ctx) {
+  auto st = svc.Audit(action, target, after_json, Meta(ctx));
+  if (!st)
+    log::Error("audit write failed",
+               {.request_id = ctx.request_id,
+                .action = action,
+                .status = "audit_failed",
+                .extra = {{"target", target}, {"error", st.error().message}}});
 }
 
 ApiResponse NoQueue(const RequestContext& ctx) {
@@ -83,8 +97,8 @@ void RegisterQueueRoutes(Router& router, Deps d, QueueDeps q) {
                 const std::string& id = ctx.path_params.at("id");
                 auto r = q.queue->ReplayDeadLetter(*stream, id);
                 if (!r) return Fail(r.error(), ctx);
-                svc.Audit("queue.replay", "dead_letter:" + *stream + "/" + id,
-                          "{\"job_id\":\"" + *r + "\"}", Meta(ctx));
+                AuditOrLog(svc, "queue.replay", "dead_letter:" + *stream + "/" + id,
+                           "{\"job_id\":\"" + *r + "\"}", ctx);
                 return Json(200, "{\"replayed\":true,\"job_id\":\"" + *r + "\"}");
               }});
   router.Add({"DELETE", "/api/v1/queue/{stream}/dead-letters/{id}", "purgeDeadLetter",
@@ -99,8 +113,8 @@ void RegisterQueueRoutes(Router& router, Deps d, QueueDeps q) {
                   return Fail(
                       {ErrorCode::kNotFound, "dead letter '" + id.substr(0, 64) + "' not found"},
                       ctx);
-                svc.Audit("queue.purge", "dead_letter:" + *stream + "/" + id,
-                          "{\"purged\":" + std::to_string(*r) + "}", Meta(ctx));
+                AuditOrLog(svc, "queue.purge", "dead_letter:" + *stream + "/" + id,
+                           "{\"purged\":" + std::to_string(*r) + "}", ctx);
                 return Json(200, "{\"purged\":" + std::to_string(*r) + "}");
               }});
   router.Add({"DELETE", "/api/v1/queue/{stream}/dead-letters", "purgeDeadLetters",
@@ -110,8 +124,8 @@ void RegisterQueueRoutes(Router& router, Deps d, QueueDeps q) {
                 if (!stream) return Fail(stream.error(), ctx);
                 auto r = q.queue->PurgeDeadLetters(*stream, std::nullopt);
                 if (!r) return Fail(r.error(), ctx);
-                svc.Audit("queue.purge_all", "dead_letters:" + *stream,
-                          "{\"purged\":" + std::to_string(*r) + "}", Meta(ctx));
+                AuditOrLog(svc, "queue.purge_all", "dead_letters:" + *stream,
+                           "{\"purged\":" + std::to_string(*r) + "}", ctx);
                 return Json(200, "{\"purged\":" + std::to_string(*r) + "}");
               }});
 }
