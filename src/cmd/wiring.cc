@@ -168,4 +168,28 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHan
   return 0;
 }
 
+int ServeApiRole(const config::Config& cfg, std::string_view role, const std::string& ready_file,
+                 std::stop_token stop,
+                 const std::function<bool(ports::store::Store&)>& before_serve) {
+  InitLogging(cfg, role);
+  const std::string action = std::string(role) + ".start";
+  auto store = OpenStore(cfg, /*migrate=*/true);
+  if (!store) {
+    log::Error("cannot open the store",
+               {.action = action, .status = "failed", .extra = {{"error", store.error().message}}});
+    return 1;
+  }
+  if (before_serve && !before_serve(**store)) return 1;
+  auto queue = OpenQueue(cfg);
+  if (!queue) {
+    log::Error("cannot open the job queue",
+               {.action = action, .status = "failed", .extra = {{"error", queue.error().message}}});
+    return 1;
+  }
+  return RunApiServer(cfg, **store, &*queue, stop, [&](int port) {
+    if (!ready_file.empty())
+      (void)adapters::system::WriteFileAtomic(ready_file, std::to_string(port) + "\n", 0644);
+  });
+}
+
 }  // namespace secplat::cmd

@@ -44,6 +44,14 @@ Result<QueueHandle> OpenQueue(const config::Config& cfg);
 int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHandle* queue,
                  std::stop_token stop, const std::function<void(int port)>& on_listening = {});
 
+// The shared start-up of `api` and `up`: logging as `role`, store (migrated), queue, then the
+// API server until `stop`. `before_serve` runs once the store is open (up's first-admin
+// bootstrap) and may veto the start by returning false. Writes the port to `ready_file` when
+// set. Returns the process exit code.
+int ServeApiRole(const config::Config& cfg, std::string_view role, const std::string& ready_file,
+                 std::stop_token stop,
+                 const std::function<bool(ports::store::Store&)>& before_serve = {});
+
 }  // namespace secplat::cmd
 
 #endif  // SECPLAT_CMD_WIRING_H_

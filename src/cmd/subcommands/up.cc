@@ -75,30 +75,12 @@ Subcommand UpSubcommand() {
               std::stop_source& stop = adapters::system::InstallStopSignals();
               auto cfg = LoadConfigOrReport(global.config_path);
               if (!cfg) return 2;
-              InitLogging(*cfg, "up");
-              auto store = OpenStore(*cfg, /*migrate=*/true);
-              if (!store) {
-                log::Error("cannot open the store", {.action = "up.start",
-                                                     .status = "failed",
-                                                     .extra = {{"error", store.error().message}}});
-                return 1;
-              }
-              if (cfg->auth.bootstrap_admin && !BootstrapAdmin(*cfg, **store)) return 1;
               // Roles other than the API join here as their issues land (worker, scheduler,
               // deriver, correlator, notifier), each on a std::jthread sharing `stop`.
-              auto queue = OpenQueue(*cfg);
-              if (!queue) {
-                log::Error("cannot open the job queue",
-                           {.action = "up.start",
-                            .status = "failed",
-                            .extra = {{"error", queue.error().message}}});
-                return 1;
-              }
-              return RunApiServer(*cfg, **store, &*queue, stop.get_token(), [&](int port) {
-                if (!ready_file->empty())
-                  (void)adapters::system::WriteFileAtomic(*ready_file, std::to_string(port) + "\n",
-                                                          0644);
-              });
+              return ServeApiRole(
+                  *cfg, "up", *ready_file, stop.get_token(), [&](ports::store::Store& store) {
+                    return !cfg->auth.bootstrap_admin || BootstrapAdmin(*cfg, store);
+                  });
             };
           }};
 }
