@@ -188,18 +188,21 @@ ApiResponse HttpApi::Handle(const ApiRequest& request) {
   metrics_.ObserveSeconds(kRequestDuration, "HTTP request latency by route",
                           {{"route", route_label}, {"method", request.method}}, seconds);
   bool quiet = route_label == "healthz" || route_label == "readyz" || route_label == "metrics";
-  log::Write(quiet ? log::Level::kDebug
-                   : (response.status >= 500 ? log::Level::kError : log::Level::kInfo),
-             "request handled",
-             {.request_id = request_id,
-              .asset_key = response.asset_key,
-              .action = "http.request",
-              .status = status,
-              .extra = {{"method", request.method},
-                        {"route", route_label},
-                        {"path", request.path.substr(0, 256)},
-                        {"actor", actor_label},
-                        {"duration_ms", std::to_string(seconds * 1000.0)}}});
+  const log::Level level = quiet ? log::Level::kDebug
+                                 : (response.status >= 500 ? log::Level::kError
+                                                           : log::Level::kInfo);
+  if (log::Enabled(level)) {  // the fields cost allocations; build them only when written
+    log::Write(level, "request handled",
+               {.request_id = request_id,
+                .asset_key = response.asset_key,
+                .action = "http.request",
+                .status = status,
+                .extra = {{"method", request.method},
+                          {"route", route_label},
+                          {"path", request.path.substr(0, 256)},
+                          {"actor", actor_label},
+                          {"duration_ms", std::to_string(seconds * 1000.0)}}});
+  }
   return response;
 }
 
