@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/common/json_string.h"
+
 namespace secplat::log {
 
 enum class Level { kDebug, kInfo, kWarn, kError };
@@ -46,8 +48,8 @@ inline void Info(std::string_view m, const Fields& f = {}) { Write(Level::kInfo,
 inline void Warn(std::string_view m, const Fields& f = {}) { Write(Level::kWarn, m, f); }
 inline void Error(std::string_view m, const Fields& f = {}) { Write(Level::kError, m, f); }
 
-// Appends `s` to `out` as a JSON string literal (quotes included). Invalid UTF-8 becomes U+FFFD.
-void AppendJsonString(std::string& out, std::string_view s);
+// The shared escaper (core/common/json_string.h).
+using ::secplat::AppendJsonString;
 
 }  // namespace secplat::log
 

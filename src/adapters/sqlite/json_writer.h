@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/common/json_string.h"
 #include "core/common/time.h"
 
 namespace secplat::adapters::sqlite {
@@ -21,8 +22,8 @@ namespace secplat::adapters::sqlite {
 // True when `text` is one complete JSON value (RFC 8259), nesting at most 64 deep.
 bool IsValidJson(std::string_view text);
 
-// Appends `s` to `out` as a quoted, escaped JSON string.
-void AppendJsonString(std::string& out, std::string_view s);
+// The shared escaper (core/common/json_string.h).
+using ::secplat::AppendJsonString;
 
 // Builds one JSON value left to right; commas are inserted automatically. The caller keeps
 // BeginX/EndX balanced. Not thread-safe.

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/common/json_string.h"
 #include "core/model/event.h"
 #include "core/model/scan_job.h"
 
@@ -62,9 +63,8 @@ std::optional<OutboxEntry> MessageForNewScanJob(const model::ScanJob& job);
 // unchanged when NotifierConsumes(event.event_type), nullopt otherwise.
 std::optional<OutboxEntry> MessageForNewEvent(const model::Envelope& event);
 
-// Appends `s` to `out` as a JSON string literal, escaped like nlohmann-json's dump (", \, \b,
-// \f, \n, \r, \t, other control characters as \u00xx); invalid UTF-8 bytes become U+FFFD.
-void AppendJsonString(std::string& out, std::string_view s);
+// The shared escaper (core/common/json_string.h), named here for existing callers.
+using ::secplat::AppendJsonString;
 
 }  // namespace secplat::core::outbox
 
