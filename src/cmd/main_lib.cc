@@ -1,5 +1,7 @@
 #include "cmd/main_lib.h"
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <vector>
 
@@ -8,6 +10,9 @@
 namespace secplat::cmd {
 
 int Main(int argc, char** argv) {
+  // The data dir holds findings, audit history and token hashes: everything SecPlat creates is
+  // private to its user (dirs 0700, files 0600) unless a caller sets a mode explicitly.
+  ::umask(077);
   // The subcommand table (after ClickHouse's programs/main.cpp): name, help, entry.
   const std::vector<Subcommand> table = {
       ApiSubcommand(),   UpSubcommand(),    MigrateSubcommand(), CheckConfigSubcommand(),

@@ -559,7 +559,7 @@ TEST_F(ApiE2e, HealthEndpointsAreOpen) {
 }
 
 // Verifies `secplat up` on an empty data dir issues one admin token into a 0600 file that works,
-// and a restart does not issue another.
+// keeps the data dir private, and a restart does not issue another.
 TEST(UpE2e, FirstStartCreatesAdminTokenFile) {
   auto h = Harness::Create();
   // A fresh data dir without the tokens Create() made (inside h->dir, so it is cleaned up).
@@ -570,6 +570,11 @@ TEST(UpE2e, FirstStartCreatesAdminTokenFile) {
   std::string path = h->dir + "/data/admin.token";
   struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // The data dir and the database are private to the user running SecPlat.
+  ASSERT_EQ(stat((h->dir + "/data").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat((h->dir + "/data/secplat.db").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   std::ifstream in(path);
   std::string token;

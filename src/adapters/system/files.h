@@ -8,7 +8,8 @@
 
 namespace secplat::adapters::system {
 
-// Creates `path` and its parents (mode 0700 for new directories). Errors: kUnavailable.
+// Creates `path` and its parents (new directories get 0777 minus the process umask, which
+// `secplat` sets to 077). Errors: kUnavailable.
 Status EnsureDirectory(const std::string& path);
 // Writes `content` to `path` with `mode`, replacing it atomically (temp file + rename);
 // the file never exists with looser permissions. Errors: kUnavailable.
