@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # API ingestion benchmark: secplat api (release build, SQLite in a temp dir) driven by wrk on
-# loopback with 64 connections. Reports req/s, findings/s and p50/p99 for single upserts (new
-# keys and repeated keys), the batch route (1000 findings per request) and a list query.
+# loopback with 64 connections. Reports req/s, findings/s and p50/p99 for the HTTP layer alone
+# (/healthz), an authenticated read (/api/v1/me), single upserts (new keys and repeated keys),
+# the batch route (1000 findings per request) and a list query.
 #   bash bench/api/run.sh [duration_seconds]     # default 10
 # Results: bench/results/api.txt (copied into docs/benchmarks.md by hand, with the date).
 set -euo pipefail
@@ -53,6 +54,8 @@ run() {  # name script findings_per_request
   printf "%-22s %12s %14s %10s %10s\n" "$name" "$rps" "$fps" "$p50" "$p99" | tee -a "$OUT"
 }
 
+run healthz healthz.lua 0
+run authenticated_me me.lua 0
 run upsert_new_key upsert_new.lua 1
 run upsert_repeated_key upsert_repeat.lua 1
 run batch_1000 batch.lua 1000
