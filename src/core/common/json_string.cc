@@ -4,10 +4,7 @@
 #include <cstdint>
 
 namespace secplat {
-namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong forms,
-// surrogates and code points above U+10FFFF are invalid, RFC 3629).
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char c = byte(i);
@@ -33,8 +30,6 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
     if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
   return n;
 }
-
-}  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
