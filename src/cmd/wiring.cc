@@ -112,6 +112,8 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHan
   adapters::metrics::PrometheusMetrics metrics;
   services::api::MeteredStore metered(store, metrics);
   services::api::ApiOptions api_options;
+  api_options.failed_auth.burst = cfg.auth.failed_auth_burst;
+  api_options.failed_auth.per_minute = cfg.auth.failed_auth_per_minute;
   if (queue) {
     api_options.queue = queue->queue.get();
     api_options.queue_backend = queue->backend;

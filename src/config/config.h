@@ -98,6 +98,10 @@ struct PlatformConfig {
 struct AuthConfig {
   // When true, `secplat up` creates a first admin token on an empty store.
   bool bootstrap_admin = false;
+  // Failed authentications allowed per client address back to back, and per minute in the
+  // long run; past them the address gets 429 before its credentials are checked.
+  int failed_auth_burst = 0;
+  int failed_auth_per_minute = 0;
   bool operator==(const AuthConfig&) const = default;
 };
 

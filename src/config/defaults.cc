@@ -27,6 +27,8 @@ Config DefaultConfig() {
   c.platform.api_url = "http://127.0.0.1:8080";
 
   c.auth.bootstrap_admin = true;
+  c.auth.failed_auth_burst = 20;
+  c.auth.failed_auth_per_minute = 10;
   return c;
 }
 

@@ -371,6 +371,9 @@ std::vector<Field> BuildFields() {
       StringField("platform", "token_file", &C::platform, &Pla::token_file, nullptr),
 
       BoolField("auth", "bootstrap_admin", &C::auth, &AuthConfig::bootstrap_admin),
+      IntField("auth", "failed_auth_burst", &C::auth, &AuthConfig::failed_auth_burst, 1, 1000000),
+      IntField("auth", "failed_auth_per_minute", &C::auth, &AuthConfig::failed_auth_per_minute, 1,
+               1000000),
   };
 }
 

@@ -433,7 +433,7 @@ TEST(Environment, EveryKeyHasAVariable) {
     EXPECT_EQ(r.config, DefaultConfig()) << name;
     ++keys;
   }
-  EXPECT_EQ(keys, 20);
+  EXPECT_EQ(keys, 22);
 }
 
 // Verifies a URL password is refused from the environment too, and never echoed.

@@ -79,7 +79,9 @@ TEST(DumpEffective, PrintsEveryKeyOfTheDefaults) {
             "  token: \"\"\n"
             "  token_file: \"\"\n"
             "auth:\n"
-            "  bootstrap_admin: true\n");
+            "  bootstrap_admin: true\n"
+            "  failed_auth_burst: 20\n"
+            "  failed_auth_per_minute: 10\n");
 }
 
 // Verifies a dump without secrets parses back to the same config, so check-config output can

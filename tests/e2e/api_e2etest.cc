@@ -595,6 +595,29 @@ TEST(UpE2e, FirstStartCreatesAdminTokenFile) {
   h->dir = base;
 }
 
+// Verifies an address that keeps failing authentication is refused with 429 and Retry-After
+// before its credentials are checked (so even a valid token waits), and that the budget is per
+// address: the refusal does not spill onto other failures' accounting.
+TEST(AuthThrottleE2e, RepeatedFailuresAreThrottledBeforeCredentialsAreChecked) {
+  auto h = Harness::Create();
+  h->Start("api",
+           {{"SECPLAT_AUTH_FAILED_AUTH_BURST", "3"}, {"SECPLAT_AUTH_FAILED_AUTH_PER_MINUTE", "1"}});
+  const std::string bad =
+      "spt_0123456789abcdef_0000000000000000000000000000000000000000000000000000000000000000";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(h->Call("GET", "/api/v1/me", "", bad).status, 401) << i;
+  auto refused = h->Call("GET", "/api/v1/me", "", bad);
+  EXPECT_EQ(refused.status, 429);
+  auto body = nlohmann::json::parse(refused.body);
+  EXPECT_EQ(body["error"]["code"], "resource_exhausted");
+  EXPECT_EQ(body["error"]["retryable"], true);
+  EXPECT_FALSE(refused.Header("retry-after").empty());
+  // Rate limiting comes before the credential check: a correct token from that address waits.
+  EXPECT_EQ(h->Call("GET", "/api/v1/me", "", h->viewer_token).status, 429);
+  auto metrics_refused = h->Call("GET", "/metrics", "", h->viewer_token);
+  EXPECT_EQ(metrics_refused.status, 429);
+  h->Stop();
+}
+
 // Verifies check-config prints every problem and exits 2, and prints the redacted effective
 // config and exits 0 when all is well.
 TEST(CheckConfigE2e, ReportsProblemsAndRedactsSecrets) {

@@ -97,7 +97,10 @@ std::map<std::string, std::string> Harness::Env() const {
   return {{"SECPLAT_STORAGE_DATA_DIR", dir + "/data"},
           {"SECPLAT_SERVER_PORT", "0"},
           {"SECPLAT_SERVER_LISTEN_ADDRESS", "127.0.0.1"},
-          {"SECPLAT_LOG_LEVEL", "info"}};
+          {"SECPLAT_LOG_LEVEL", "info"},
+          // The suites send hundreds of deliberately bad tokens from one address; the
+          // failed-authentication budget has its own test (AuthThrottleE2e) with a small one.
+          {"SECPLAT_AUTH_FAILED_AUTH_BURST", "100000"}};
 }
 
 void Harness::Start(const std::string& subcommand,

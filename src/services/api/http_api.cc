@@ -49,6 +49,16 @@ ApiResponse ErrorResponse(const Error& error, std::string_view request_id) {
   return r;
 }
 
+namespace {
+ApiResponse WithRetryAfter(ApiResponse r, Duration retry_after) {
+  if (retry_after.count() > 0)
+    r.headers.emplace_back(
+        "Retry-After",
+        std::to_string(std::chrono::ceil<std::chrono::seconds>(retry_after).count()));
+  return r;
+}
+}  // namespace
+
 HttpApi::HttpApi(ports::store::Store& store, ports::Metrics& metrics, const Clock& clock,
                  ApiOptions options)
     : store_(store),
@@ -56,7 +66,8 @@ HttpApi::HttpApi(ports::store::Store& store, ports::Metrics& metrics, const Cloc
       clock_(clock),
       options_(options),
       service_(store),
-      queue_metrics_(metrics) {
+      queue_metrics_(metrics),
+      limiter_(options.failed_auth) {
   handlers::Deps deps{service_, options_.max_batch};
   handlers::RegisterAssetRoutes(router_, deps);
   handlers::RegisterFindingRoutes(router_, deps);
@@ -91,6 +102,39 @@ Result<core::model::Actor> HttpApi::Authenticate(const ApiRequest& request) {
   return core::model::Actor{token->id, token->name, token->role};
 }
 
+namespace {
+// "ip:port" -> "ip" (IPv6 addresses keep their colons; only the last one is the port's).
+std::string_view ClientAddress(std::string_view remote) {
+  auto colon = remote.rfind(':');
+  return colon == std::string_view::npos ? remote : remote.substr(0, colon);
+}
+}  // namespace
+
+Result<core::model::Actor> HttpApi::AuthenticateLimited(const ApiRequest& request, Timestamp now,
+                                                        Duration* retry_after) {
+  std::string address(ClientAddress(request.remote_address));
+  {
+    std::lock_guard lock(limiter_mu_);
+    *retry_after = limiter_.RetryAfter(address, now);
+  }
+  if (retry_after->count() > 0) {
+    metrics_.CounterAdd("secplat_auth_throttled_total",
+                        "Requests refused because their address failed authentication too often",
+                        {});
+    return Unexpected(
+        ErrorCode::kResourceExhausted,
+        "too many failed authentications from this address; retry in " +
+            std::to_string(std::chrono::ceil<std::chrono::seconds>(*retry_after).count()) + " s");
+  }
+  auto actor = Authenticate(request);
+  if (!actor && actor.error().code == ErrorCode::kUnauthenticated) {
+    metrics_.CounterAdd("secplat_auth_failures_total", "Failed authentications", {});
+    std::lock_guard lock(limiter_mu_);
+    limiter_.RecordFailure(address, now);
+  }
+  return actor;
+}
+
 ApiResponse HttpApi::Dispatch(const ApiRequest& request, const std::string& request_id,
                               std::string* route_label, std::string* actor_label) {
   const Timestamp now = clock_.Now();
@@ -109,8 +153,9 @@ ApiResponse HttpApi::Dispatch(const ApiRequest& request, const std::string& requ
     *route_label = "metrics";
     if (request.method != "GET")
       return ErrorResponse({ErrorCode::kMethodNotAllowed, "GET"}, request_id);
-    auto actor = Authenticate(request);
-    if (!actor) return ErrorResponse(actor.error(), request_id);
+    Duration retry_after{0};
+    auto actor = AuthenticateLimited(request, now, &retry_after);
+    if (!actor) return WithRetryAfter(ErrorResponse(actor.error(), request_id), retry_after);
     *actor_label = actor->Display();
     if (options_.queue) {
       // Queue series are read at scrape time; a queue outage must not fail the scrape.
@@ -133,8 +178,9 @@ ApiResponse HttpApi::Dispatch(const ApiRequest& request, const std::string& requ
   const Route& route = *match->route;
   *route_label = route.operation_id;
 
-  auto actor = Authenticate(request);
-  if (!actor) return ErrorResponse(actor.error(), request_id);
+  Duration retry_after{0};
+  auto actor = AuthenticateLimited(request, now, &retry_after);
+  if (!actor) return WithRetryAfter(ErrorResponse(actor.error(), request_id), retry_after);
   *actor_label = actor->Display();
   if (!core::auth::Allows(actor->role, route.permission))
     return ErrorResponse({ErrorCode::kPermissionDenied,
@@ -188,9 +234,9 @@ ApiResponse HttpApi::Handle(const ApiRequest& request) {
   metrics_.ObserveSeconds(kRequestDuration, "HTTP request latency by route",
                           {{"route", route_label}, {"method", request.method}}, seconds);
   bool quiet = route_label == "healthz" || route_label == "readyz" || route_label == "metrics";
-  const log::Level level = quiet ? log::Level::kDebug
-                                 : (response.status >= 500 ? log::Level::kError
-                                                           : log::Level::kInfo);
+  const log::Level level = quiet
+                               ? log::Level::kDebug
+                               : (response.status >= 500 ? log::Level::kError : log::Level::kInfo);
   if (log::Enabled(level)) {  // the fields cost allocations; build them only when written
     log::Write(level, "request handled",
                {.request_id = request_id,

@@ -9,9 +9,11 @@
 #ifndef SECPLAT_SERVICES_API_HTTP_API_H_
 #define SECPLAT_SERVICES_API_HTTP_API_H_
 
+#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "core/auth/failure_limiter.h"
 #include "core/common/clock.h"
 #include "jobqueue/job_queue.h"
 #include "ports/metrics.h"
@@ -27,6 +29,7 @@ struct ApiOptions {
   size_t max_batch = 1000;              // findings per batch request
   jobqueue::JobQueue* queue = nullptr;  // for /api/v1/queue/... and queue metrics; may be null
   std::string queue_backend;            // "redis" or "embedded", shown in queue health
+  core::auth::FailureLimiter::Options failed_auth;  // failed-authentication budget per address
 };
 
 class HttpApi {
@@ -48,6 +51,10 @@ class HttpApi {
   ApiResponse Dispatch(const ApiRequest& request, const std::string& request_id,
                        std::string* route_label, std::string* actor_label);
   Result<core::model::Actor> Authenticate(const ApiRequest& request);
+  // Authenticate behind the per-address failure budget: an address out of budget gets
+  // kResourceExhausted (429) before its credentials are looked at.
+  Result<core::model::Actor> AuthenticateLimited(const ApiRequest& request, Timestamp now,
+                                                 Duration* retry_after);
 
   ports::store::Store& store_;
   ports::Metrics& metrics_;
@@ -56,6 +63,8 @@ class HttpApi {
   ApiService service_;
   Router router_;
   QueueMetricsExporter queue_metrics_;
+  std::mutex limiter_mu_;
+  core::auth::FailureLimiter limiter_;
 };
 
 // Builds an error response in the standard shape.
