@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,9 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
             const std::string& out_path, const std::string& err_path) {
   pid_t pid = fork();
   if (pid == 0) {
+    // If the test process dies without its teardown (a crash, a sanitizer abort), the server
+    // must not outlive it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int devnull = open("/dev/null", O_RDONLY);
