@@ -39,8 +39,7 @@ class EmbeddedQueue final : public JobQueue {
 
   ~EmbeddedQueue() override;
 
-  Result<PublishResult> Publish(std::string_view stream, std::string_view payload,
-                                const PublishOptions& options) override;
+  using JobQueue::Publish;
   Result<std::vector<PublishResult>> PublishBatch(
       std::string_view stream, const std::vector<PublishRequest>& requests) override;
   Status Consume(std::string_view stream, std::string_view group, const Handler& handler,

@@ -23,6 +23,14 @@ constexpr char kHex[] = "0123456789abcdef";
 
 }  // namespace
 
+Result<PublishResult> JobQueue::Publish(std::string_view stream, std::string_view payload,
+                                        const PublishOptions& options) {
+  std::vector<PublishRequest> one;
+  one.push_back(PublishRequest{std::string(payload), options});
+  SECPLAT_ASSIGN_OR_RETURN(std::vector<PublishResult> r, PublishBatch(stream, one));
+  return std::move(r[0]);
+}
+
 std::string DeadLetterStream(std::string_view stream) {
   std::string s(stream);
   s += kDeadLetterSuffix;

@@ -199,8 +199,9 @@ class JobQueue {
   // TTL, publishes nothing and returns the existing job id with duplicate = true.
   // Errors: kInvalidArgument (bad stream name), kUnavailable (backend down; the message may or
   // may not have been published unless it has an idempotency key).
+  // The default is a batch of one; a backend overrides it only if it can do better.
   virtual Result<PublishResult> Publish(std::string_view stream, std::string_view payload,
-                                        const PublishOptions& options) = 0;
+                                        const PublishOptions& options);
 
   // Publishes several messages in one round trip; results in order. Errors as Publish; on
   // kUnavailable any prefix may have been published.

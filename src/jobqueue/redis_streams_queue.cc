@@ -742,14 +742,6 @@ Result<std::unique_ptr<RedisStreamsQueue>> RedisStreamsQueue::Connect(const Redi
   return std::unique_ptr<RedisStreamsQueue>(new RedisStreamsQueue(std::move(impl)));
 }
 
-Result<PublishResult> RedisStreamsQueue::Publish(std::string_view stream, std::string_view payload,
-                                                 const PublishOptions& options) {
-  std::vector<PublishRequest> one;
-  one.push_back(PublishRequest{std::string(payload), options});
-  SECPLAT_ASSIGN_OR_RETURN(std::vector<PublishResult> r, PublishBatch(stream, one));
-  return std::move(r[0]);
-}
-
 Result<std::vector<PublishResult>> RedisStreamsQueue::PublishBatch(
     std::string_view stream, const std::vector<PublishRequest>& requests) {
   SECPLAT_RETURN_IF_ERROR(ValidateName("stream", stream));

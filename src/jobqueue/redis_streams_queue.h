@@ -55,8 +55,7 @@ class RedisStreamsQueue final : public JobQueue {
 
   ~RedisStreamsQueue() override;
 
-  Result<PublishResult> Publish(std::string_view stream, std::string_view payload,
-                                const PublishOptions& options) override;
+  using JobQueue::Publish;
   Result<std::vector<PublishResult>> PublishBatch(
       std::string_view stream, const std::vector<PublishRequest>& requests) override;
   Status Consume(std::string_view stream, std::string_view group, const Handler& handler,
