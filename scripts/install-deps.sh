@@ -12,6 +12,7 @@ PACKAGES=(
   prometheus-cpp-dev libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev
   # servers and tools the tests and benchmarks start on loopback
   redis-server postgresql nginx openssl curl wrk prometheus python3 python3-jsonschema
+  sslscan prometheus-blackbox-exporter testssl.sh
   procps iproute2
 )
 
@@ -35,7 +36,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts these services on install on some images; the project starts its own on
 # loopback with random ports, so stop any system instance that came up.
-for svc in redis-server postgresql nginx prometheus; do
+for svc in redis-server postgresql nginx prometheus prometheus-blackbox-exporter; do
   $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true
   $SUDO systemctl disable "$svc" >/dev/null 2>&1 || true
 done

@@ -1,0 +1,40 @@
+// Prober: the network, as scanners see it. Every method is a coroutine: it suspends the calling
+// scanner and the implementation resumes it when the answer is in, so one thread runs hundreds
+// of scans at once. Implemented by adapters/probe (libcurl multi + OpenSSL on one event loop);
+// unit tests use tests/support/fake_prober.h.
+//
+// Safety is the implementation's job, not the caller's: every connection (each redirect hop
+// included) goes to an address the target policy (core/netpolicy) allows, checked on the
+// resolved address itself, so a name that resolves to a denied address is refused
+// (ProbeError::kBlockedByPolicy) and DNS rebinding gains nothing. Hard caps (body, headers,
+// redirects, time, concurrent connections per host) bound what a hostile target can cost.
+//
+//   Task<ScanResult> MyScan(const ScanInput& in, ScanContext& ctx) {
+//     HttpProbeResult r = co_await ctx.prober.Http({.url = in.asset.url});
+//     ...
+//   }
+#ifndef SECPLAT_PORTS_PROBE_H_
+#define SECPLAT_PORTS_PROBE_H_
+
+#include "core/common/task.h"
+#include "core/model/probe.h"
+
+namespace secplat::ports {
+
+class Prober {
+ public:
+  virtual ~Prober() = default;
+  // One HTTP(S) exchange, following up to request.max_redirects hops itself. Never fails as a
+  // Task: errors are in HttpProbeResult::error.
+  virtual Task<core::model::HttpProbeResult> Http(core::model::HttpProbeRequest request) = 0;
+  // One TLS handshake, then close (no HTTP).
+  virtual Task<core::model::TlsHandshakeResult> TlsHandshake(
+      core::model::TlsHandshakeRequest request) = 0;
+  // One TCP connect, then close.
+  virtual Task<core::model::TcpConnectResult> TcpConnect(
+      core::model::TcpConnectRequest request) = 0;
+};
+
+}  // namespace secplat::ports
+
+#endif  // SECPLAT_PORTS_PROBE_H_
