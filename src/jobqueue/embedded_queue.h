@@ -30,6 +30,10 @@
 
 namespace secplat::jobqueue {
 
+namespace internal {
+struct AnyHandler;
+}  // namespace internal
+
 class EmbeddedQueue final : public JobQueue {
  public:
   // Creates `dir` if needed and opens (or creates) <dir>/queue.db. Several EmbeddedQueue
@@ -44,6 +48,8 @@ class EmbeddedQueue final : public JobQueue {
       std::string_view stream, const std::vector<PublishRequest>& requests) override;
   Status Consume(std::string_view stream, std::string_view group, const Handler& handler,
                  const ConsumeOptions& options, std::stop_token stop) override;
+  Status ConsumeAsync(std::string_view stream, std::string_view group, const AsyncHandler& handler,
+                      const ConsumeOptions& options, std::stop_token stop) override;
   Result<std::vector<DeadLetter>> ListDeadLetters(std::string_view stream, std::string_view after,
                                                   int limit) override;
   Result<DeadLetter> GetDeadLetter(std::string_view stream, std::string_view id) override;
@@ -55,6 +61,9 @@ class EmbeddedQueue final : public JobQueue {
   class Impl;  // public for the .cc's helpers; opaque to users
 
  private:
+  Status ConsumeWith(std::string_view stream, std::string_view group,
+                     const internal::AnyHandler& handler, const ConsumeOptions& options,
+                     std::stop_token stop);
   explicit EmbeddedQueue(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

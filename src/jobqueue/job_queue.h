@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -116,6 +117,16 @@ class LeaseControl {
 // thrown by the handler counts as Retry with the exception's text.
 using Handler = std::function<Outcome(const Message&, const LeaseControl&)>;
 
+// The asynchronous form, for consumers that run many jobs at once without a thread each (the
+// scan worker runs hundreds of scans on one event loop). The handler starts the work and
+// returns; `done` is called exactly once, from any thread, with the outcome (later calls are
+// ignored). `lease` stays valid until then. At most ConsumeOptions::max_in_flight messages are
+// handed out and not yet done; the handler itself runs on one dispatcher thread, so it must not
+// block.
+using CompletionCallback = std::function<void(Outcome)>;
+using AsyncHandler = std::function<void(const Message&, std::shared_ptr<const LeaseControl> lease,
+                                        CompletionCallback done)>;
+
 // Retries: delay before attempt n+1 is uniform in [0, min(cap, base * 2^(n-1))].
 struct RetryPolicy {
   Duration base = std::chrono::seconds(1);
@@ -139,9 +150,10 @@ struct Disposition {
 Disposition Decide(const Outcome& outcome, int attempt, const RetryPolicy& policy, uint64_t random);
 
 struct ConsumeOptions {
-  std::string consumer;  // unique per process; empty: DefaultConsumerName()
-  int concurrency = 1;   // worker threads running the handler
-  int batch = 32;        // messages fetched per read (and kept buffered, at most)
+  std::string consumer;     // unique per process; empty: DefaultConsumerName()
+  int concurrency = 1;      // worker threads running the handler (Consume)
+  int max_in_flight = 256;  // ConsumeAsync: messages handed out and not yet done (1..100000)
+  int batch = 32;           // messages fetched per read (and kept buffered, at most)
   Duration block = std::chrono::seconds(1);   // longest wait of one blocking read
   Duration lease = std::chrono::seconds(30);  // visibility timeout
   RetryPolicy retry;
@@ -215,6 +227,11 @@ class JobQueue {
   // or options).
   virtual Status Consume(std::string_view stream, std::string_view group, const Handler& handler,
                          const ConsumeOptions& options, std::stop_token stop) = 0;
+  // As Consume, with an AsyncHandler: up to options.max_in_flight messages run at once
+  // (options.concurrency is ignored). On stop, waits for every started message's `done`.
+  virtual Status ConsumeAsync(std::string_view stream, std::string_view group,
+                              const AsyncHandler& handler, const ConsumeOptions& options,
+                              std::stop_token stop) = 0;
 
   // Dead letters of `stream`, oldest first, strictly after cursor `after` ("" = from the
   // start), at most `limit`. Errors: kInvalidArgument (bad cursor), kUnavailable.

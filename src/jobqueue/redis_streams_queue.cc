@@ -814,6 +814,20 @@ Result<std::vector<PublishResult>> RedisStreamsQueue::PublishBatch(
 Status RedisStreamsQueue::Consume(std::string_view stream, std::string_view group,
                                   const Handler& handler, const ConsumeOptions& options,
                                   std::stop_token stop) {
+  return ConsumeWith(stream, group, internal::AnyHandler{.sync = &handler}, options,
+                     std::move(stop));
+}
+
+Status RedisStreamsQueue::ConsumeAsync(std::string_view stream, std::string_view group,
+                                       const AsyncHandler& handler, const ConsumeOptions& options,
+                                       std::stop_token stop) {
+  return ConsumeWith(stream, group, internal::AnyHandler{.async = &handler}, options,
+                     std::move(stop));
+}
+
+Status RedisStreamsQueue::ConsumeWith(std::string_view stream, std::string_view group,
+                                      const internal::AnyHandler& handler,
+                                      const ConsumeOptions& options, std::stop_token stop) {
   SECPLAT_RETURN_IF_ERROR(ValidateName("stream", stream));
   SECPLAT_RETURN_IF_ERROR(ValidateName("group", group));
   SECPLAT_RETURN_IF_ERROR(internal::ValidateConsumeOptions(options));

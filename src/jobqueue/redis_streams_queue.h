@@ -44,6 +44,10 @@
 
 namespace secplat::jobqueue {
 
+namespace internal {
+struct AnyHandler;
+}  // namespace internal
+
 using RedisOptions = adapters::redis::RedisOptions;
 
 class RedisStreamsQueue final : public JobQueue {
@@ -60,6 +64,8 @@ class RedisStreamsQueue final : public JobQueue {
       std::string_view stream, const std::vector<PublishRequest>& requests) override;
   Status Consume(std::string_view stream, std::string_view group, const Handler& handler,
                  const ConsumeOptions& options, std::stop_token stop) override;
+  Status ConsumeAsync(std::string_view stream, std::string_view group, const AsyncHandler& handler,
+                      const ConsumeOptions& options, std::stop_token stop) override;
   Result<std::vector<DeadLetter>> ListDeadLetters(std::string_view stream, std::string_view after,
                                                   int limit) override;
   Result<DeadLetter> GetDeadLetter(std::string_view stream, std::string_view id) override;
@@ -71,6 +77,9 @@ class RedisStreamsQueue final : public JobQueue {
   class Impl;  // public for the .cc's helpers; opaque to users
 
  private:
+  Status ConsumeWith(std::string_view stream, std::string_view group,
+                     const internal::AnyHandler& handler, const ConsumeOptions& options,
+                     std::stop_token stop);
   explicit RedisStreamsQueue(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -674,6 +674,120 @@ TYPED_TEST_P(JobQueueContract, RejectsBadNamesAndOptions) {
   EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Verifies ConsumeAsync keeps many messages in flight on one dispatcher thread: 200 messages
+// are all handed out before any completes, then complete from another thread and are acked.
+TYPED_TEST_P(JobQueueContract, AsyncConsumerHoldsManyInFlight) {
+  std::vector<PublishRequest> batch;
+  for (int i = 0; i < 200; ++i) batch.push_back({Envelope(i), {}});
+  ASSERT_TRUE(this->queue_->PublishBatch(this->stream_, batch).has_value());
+  std::mutex mu;
+  std::vector<CompletionCallback> pending;
+  std::set<std::thread::id> dispatch_threads;
+  ConsumeOptions o = this->Options();
+  o.max_in_flight = 500;
+  o.batch = 100;
+  RunningAsync r(
+      *this->queue_, this->stream_, "workers",
+      [&](const Message&, std::shared_ptr<const LeaseControl>, CompletionCallback done) {
+        std::lock_guard lock(mu);
+        dispatch_threads.insert(std::this_thread::get_id());
+        pending.push_back(std::move(done));
+      },
+      o);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(mu);
+      if (pending.size() == 200) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  std::vector<CompletionCallback> all;
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(pending.size(), 200u) << "in flight at once";
+    EXPECT_EQ(dispatch_threads.size(), 1u);
+    all.swap(pending);
+  }
+  std::thread completer([&] {
+    for (auto& done : all) {
+      done(Outcome::Done());
+      done(Outcome::Fail("a second call is ignored"));
+    }
+  });
+  completer.join();
+  EXPECT_TRUE(this->StatsEventually("workers", [](const StreamStats& s) {
+    return s.pending == 0 && s.acked >= 200 && s.dead_letters == 0;
+  }));
+}
+
+// Verifies max_in_flight bounds what is handed out, and retries work through the callback.
+TYPED_TEST_P(JobQueueContract, AsyncConsumerRespectsMaxInFlightAndRetries) {
+  for (int i = 0; i < 10; ++i) this->MustPublish(Envelope(i));
+  std::mutex mu;
+  std::vector<std::pair<Message, CompletionCallback>> pending;
+  int max_seen = 0;
+  ConsumeOptions o = this->Options();
+  o.max_in_flight = 3;
+  o.retry.base = 10ms;
+  RunningAsync r(
+      *this->queue_, this->stream_, "workers",
+      [&](const Message& m, std::shared_ptr<const LeaseControl>, CompletionCallback done) {
+        std::lock_guard lock(mu);
+        pending.emplace_back(m, std::move(done));
+        max_seen = std::max<int>(max_seen, static_cast<int>(pending.size()));
+      },
+      o);
+  int completed = 0;
+  int retried = 0;
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (completed < 10 && std::chrono::steady_clock::now() < deadline) {
+    std::vector<std::pair<Message, CompletionCallback>> now;
+    {
+      std::lock_guard lock(mu);
+      now.swap(pending);
+    }
+    for (auto& [m, done] : now) {
+      if (m.attempt == 1 && retried < 2) {
+        ++retried;
+        done(Outcome::Retry("try again"));
+      } else {
+        ++completed;
+        done(Outcome::Done());
+      }
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(completed, 10);
+  EXPECT_EQ(retried, 2);
+  EXPECT_LE(max_seen, 3);
+}
+
+// Verifies stop waits for messages already handed out, whose completion is then recorded.
+TYPED_TEST_P(JobQueueContract, AsyncStopWaitsForStartedMessages) {
+  this->MustPublish(Envelope(1));
+  std::atomic<bool> started{false};
+  std::jthread late;
+  {
+    RunningAsync r(
+        *this->queue_, this->stream_, "workers",
+        [&](const Message&, std::shared_ptr<const LeaseControl>, CompletionCallback done) {
+          started = true;
+          late = std::jthread([done = std::move(done)] {
+            std::this_thread::sleep_for(300ms);
+            done(Outcome::Done());
+          });
+        },
+        this->Options());
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!started && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(started);
+  }  // stop: returns only after the late completion
+  EXPECT_TRUE(this->StatsEventually(
+      "workers", [](const StreamStats& s) { return s.pending == 0 && s.acked >= 1; }));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     JobQueueContract, DeliversEveryPublishedMessageAtLeastOnce, RetriesWithExponentialBackoff,
     RetryAfterOverridesBackoff, DeadLettersAfterMaxAttempts, DeadLettersAtOnceOnPermanentFailure,
@@ -681,7 +795,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     IdempotentPublish, DelayedDeliveryIsNotEarly, MalformedMessageIsDeadLetteredAndNextIsProcessed,
     CustomValidatorDecidesWhatIsMalformed, ReplaysAndPurgesDeadLetters,
     StatsReportDepthLagAndCounters, EachGroupGetsEveryMessageAndRetriesStayInTheirGroup,
-    HandlerExceptionCountsAsRetry, StopHandsBufferedMessagesBack, RejectsBadNamesAndOptions);
+    HandlerExceptionCountsAsRetry, StopHandsBufferedMessagesBack, RejectsBadNamesAndOptions,
+    AsyncConsumerHoldsManyInFlight, AsyncConsumerRespectsMaxInFlightAndRetries,
+    AsyncStopWaitsForStartedMessages);
 
 }  // namespace secplat::jobqueue::contract
 

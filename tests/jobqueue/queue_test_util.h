@@ -112,6 +112,37 @@ class Running {
   std::jthread thread_;
 };
 
+// ConsumeAsync on a thread until destroyed (the async twin of Running).
+class RunningAsync {
+ public:
+  RunningAsync(JobQueue& queue, std::string stream, std::string group, AsyncHandler handler,
+               ConsumeOptions options)
+      : handler_(std::move(handler)),
+        options_(std::move(options)),
+        thread_([&queue, stream = std::move(stream), group = std::move(group),
+                 this](std::stop_token stop) {
+          Status s = queue.ConsumeAsync(stream, group, handler_, options_, stop);
+          std::lock_guard lock(mu_);
+          status_ = s;
+        }) {}
+  ~RunningAsync() { Stop(); }
+  void Stop() {
+    thread_.request_stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  Status status() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  AsyncHandler handler_;
+  ConsumeOptions options_;
+  std::mutex mu_;
+  Status status_;
+  std::jthread thread_;
+};
+
 }  // namespace secplat::jobqueue::contract
 
 #endif  // SECPLAT_TESTS_JOBQUEUE_QUEUE_TEST_UTIL_H_

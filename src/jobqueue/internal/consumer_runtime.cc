@@ -1,10 +1,12 @@
 #include "jobqueue/internal/consumer_runtime.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -51,14 +53,16 @@ class RuntimeLease final : public LeaseControl {
 
 class Runtime {
  public:
-  Runtime(Session& session, std::string_view group, const Handler& handler,
+  Runtime(Session& session, std::string_view group, const AnyHandler& handler,
           const ConsumeOptions& options, std::stop_token stop)
       : session_(session),
         group_(group),
         handler_(handler),
         options_(options),
         stop_(std::move(stop)),
-        target_(static_cast<size_t>(std::max(options.batch, options.concurrency))),
+        target_(static_cast<size_t>(std::max(
+            options.batch, handler.async != nullptr ? std::min(options.max_in_flight, 10000)
+                                                    : options.concurrency))),
         low_water_(std::max<size_t>(1, target_ / 2)) {}
 
   Status Run() {
@@ -68,7 +72,11 @@ class Runtime {
       work_cv_.notify_all();
     });
     std::vector<std::jthread> workers;
-    for (int i = 0; i < options_.concurrency; ++i) workers.emplace_back([this] { WorkerLoop(); });
+    if (handler_.async != nullptr) {
+      workers.emplace_back([this] { DispatchLoop(); });
+    } else {
+      for (int i = 0; i < options_.concurrency; ++i) workers.emplace_back([this] { WorkerLoop(); });
+    }
     std::jthread maintenance([this] { MaintenanceLoop(); });
 
     FetchLoop();
@@ -79,6 +87,11 @@ class Runtime {
     }
     work_cv_.notify_all();
     workers.clear();  // joins: running handlers finish
+    {
+      // Async: every message handed out completes before the completions are flushed.
+      std::unique_lock lock(mu_);
+      in_flight_cv_.wait(lock, [this] { return in_flight_ == 0; });
+    }
     {
       std::lock_guard lock(mu_);
       maint_stop_ = true;
@@ -194,7 +207,9 @@ class Runtime {
     if (was_empty) maint_cv_.notify_all();
   }
 
-  Completion Process(Delivery d) {
+  // The completion for a delivery that must not reach the handler (malformed, for another
+  // group, out of attempts), or nullopt when the handler should run.
+  std::optional<Completion> PreCheck(Delivery& d) {
     Completion c;
     c.at = WallNow();
     auto dead = [&](std::string_view reason, std::string error) {
@@ -211,29 +226,95 @@ class Runtime {
       dead(kReasonMaxAttempts, "lease expired on the last attempt");
     } else {
       Status valid = Validate(d.message.payload);
-      if (!valid.has_value()) {
-        dead(kReasonMalformed, "malformed: " + valid.error().message);
-      } else {
-        Outcome outcome = RunHandler(d);
-        uint64_t random = options_.random ? options_.random() : DefaultRandom();
-        Disposition disp = Decide(outcome, d.message.attempt, options_.retry, random);
-        switch (disp.kind) {
-          case Disposition::kAck:
-            c.kind = Completion::Kind::kAck;
-            break;
-          case Disposition::kRetry:
-            c.kind = Completion::Kind::kRetry;
-            c.delay = disp.delay;
-            c.error = std::move(disp.error);
-            break;
-          case Disposition::kDeadLetter:
-            dead(disp.reason, std::move(disp.error));
-            break;
-        }
-      }
+      if (valid.has_value()) return std::nullopt;
+      dead(kReasonMalformed, "malformed: " + valid.error().message);
     }
     c.delivery = std::move(d);
     return c;
+  }
+
+  // The completion for a handler's outcome.
+  Completion Finish(Delivery d, const Outcome& outcome) {
+    Completion c;
+    c.at = WallNow();
+    uint64_t random = options_.random ? options_.random() : DefaultRandom();
+    Disposition disp = Decide(outcome, d.message.attempt, options_.retry, random);
+    switch (disp.kind) {
+      case Disposition::kAck:
+        c.kind = Completion::Kind::kAck;
+        break;
+      case Disposition::kRetry:
+        c.kind = Completion::Kind::kRetry;
+        c.delay = disp.delay;
+        c.error = std::move(disp.error);
+        break;
+      case Disposition::kDeadLetter:
+        c.kind = Completion::Kind::kDeadLetter;
+        c.reason = std::move(disp.reason);
+        c.error = std::move(disp.error);
+        break;
+    }
+    c.delivery = std::move(d);
+    return c;
+  }
+
+  Completion Process(Delivery d) {
+    if (auto early = PreCheck(d)) return std::move(*early);
+    Outcome outcome = RunHandler(d);
+    return Finish(std::move(d), outcome);
+  }
+
+  // ConsumeAsync: one message handed to the async handler, alive until `done` runs.
+  struct AsyncCall {
+    AsyncCall(Runtime* runtime, Delivery d)
+        : delivery(std::move(d)), lease(runtime, &delivery.handle) {}
+    Delivery delivery;
+    RuntimeLease lease;
+    std::atomic<bool> completed{false};
+  };
+
+  void DispatchLoop() {
+    const int64_t limit = std::clamp(options_.max_in_flight, 1, 100000);
+    while (true) {
+      Delivery d;
+      {
+        std::unique_lock lock(mu_);
+        work_cv_.wait(lock, [&] {
+          return workers_stop_ || stop_.stop_requested() || (!queue_.empty() && in_flight_ < limit);
+        });
+        if (workers_stop_ || stop_.stop_requested()) return;
+        d = std::move(queue_.front());
+        queue_.pop_front();
+        if (queue_.size() < low_water_) room_cv_.notify_all();
+      }
+      if (auto early = PreCheck(d)) {
+        Push(std::move(*early));
+        continue;
+      }
+      auto call = std::make_shared<AsyncCall>(this, std::move(d));
+      {
+        std::lock_guard lock(mu_);
+        ++in_flight_;
+      }
+      std::shared_ptr<const LeaseControl> lease(call, &call->lease);
+      CompletionCallback done = [this, call](Outcome outcome) { CompleteAsync(call, outcome); };
+      try {
+        (*handler_.async)(call->delivery.message, std::move(lease), std::move(done));
+      } catch (const std::exception& e) {
+        CompleteAsync(call, Outcome::Retry(std::string("handler threw: ") + e.what()));
+      } catch (...) {
+        CompleteAsync(call, Outcome::Retry("handler threw a non-standard exception"));
+      }
+    }
+  }
+
+  void CompleteAsync(const std::shared_ptr<AsyncCall>& call, const Outcome& outcome) {
+    if (call->completed.exchange(true)) return;  // `done` runs once
+    Push(Finish(call->delivery, outcome));
+    std::lock_guard lock(mu_);
+    --in_flight_;
+    work_cv_.notify_all();
+    in_flight_cv_.notify_all();
   }
 
   Status Validate(std::string_view payload) {
@@ -250,7 +331,7 @@ class Runtime {
   Outcome RunHandler(const Delivery& d) {
     RuntimeLease lease(this, &d.handle);
     try {
-      return handler_(d.message, lease);
+      return (*handler_.sync)(d.message, lease);
     } catch (const std::exception& e) {
       return Outcome::Retry(std::string("handler threw: ") + e.what());
     } catch (...) {
@@ -409,7 +490,7 @@ class Runtime {
 
   Session& session_;
   std::string group_;
-  const Handler& handler_;
+  const AnyHandler& handler_;
   const ConsumeOptions& options_;
   std::stop_token stop_;
   const size_t target_;     // buffered messages we aim to hold
@@ -419,6 +500,8 @@ class Runtime {
   std::condition_variable work_cv_;
   std::condition_variable_any room_cv_;
   std::condition_variable maint_cv_;
+  std::condition_variable in_flight_cv_;
+  int64_t in_flight_ = 0;  // async messages handed out, not yet done
   std::deque<Delivery> queue_;
   std::vector<Completion> completions_;
   std::unordered_set<std::string> held_;  // buffered, running or completed-but-unwritten
@@ -439,6 +522,9 @@ Status ValidateConsumeOptions(const ConsumeOptions& options) {
     return bad("concurrency must be 1 to 1024");
   }
   if (options.batch < 1 || options.batch > 10000) return bad("batch must be 1 to 10000");
+  if (options.max_in_flight < 1 || options.max_in_flight > 100000) {
+    return bad("max_in_flight must be 1 to 100000");
+  }
   if (options.block < Duration(1)) return bad("block must be at least 1 ms");
   if (options.lease < Duration(30)) return bad("lease must be at least 30 ms");
   if (options.retry.max_attempts < 1) return bad("retry.max_attempts must be at least 1");
@@ -448,10 +534,14 @@ Status ValidateConsumeOptions(const ConsumeOptions& options) {
   return OkStatus();
 }
 
-Status RunConsumer(Session& session, std::string_view group, const Handler& handler,
+Status RunConsumer(Session& session, std::string_view group, const AnyHandler& handler,
                    const ConsumeOptions& options, std::stop_token stop) {
   SECPLAT_RETURN_IF_ERROR(ValidateConsumeOptions(options));
-  if (!handler) return Unexpected(ErrorCode::kInvalidArgument, "handler is empty");
+  const bool has_sync = handler.sync != nullptr && *handler.sync;
+  const bool has_async = handler.async != nullptr && *handler.async;
+  if (has_sync == has_async) {
+    return Unexpected(ErrorCode::kInvalidArgument, "exactly one handler must be given");
+  }
   Runtime runtime(session, group, handler, options, std::move(stop));
   return runtime.Run();
 }

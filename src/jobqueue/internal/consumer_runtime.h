@@ -78,12 +78,20 @@ class Session {
   virtual void Close() = 0;
 };
 
-// Checks the options Consume accepts. Errors: kInvalidArgument.
+// Checks the options Consume and ConsumeAsync accept. Errors: kInvalidArgument.
 Status ValidateConsumeOptions(const ConsumeOptions& options);
 
+// Exactly one of the two is set: Consume's handler or ConsumeAsync's.
+struct AnyHandler {
+  const Handler* sync = nullptr;
+  const AsyncHandler* async = nullptr;
+};
+
 // Runs the consumer until `stop` is requested (see the header comment). `group` is only used to
-// skip retries addressed to other groups. Errors: kInvalidArgument (options).
-Status RunConsumer(Session& session, std::string_view group, const Handler& handler,
+// skip retries addressed to other groups. With an async handler, one dispatcher thread hands
+// out up to options.max_in_flight messages and completions arrive from any thread; on stop it
+// waits for every started message to complete. Errors: kInvalidArgument (options).
+Status RunConsumer(Session& session, std::string_view group, const AnyHandler& handler,
                    const ConsumeOptions& options, std::stop_token stop);
 
 // Appends `error` to the history of the delivery's message (for retries and dead letters).
