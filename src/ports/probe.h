@@ -16,6 +16,8 @@
 #ifndef SECPLAT_PORTS_PROBE_H_
 #define SECPLAT_PORTS_PROBE_H_
 
+#include <functional>
+
 #include "core/common/task.h"
 #include "core/model/probe.h"
 
@@ -33,6 +35,16 @@ class Prober {
   // One TCP connect, then close.
   virtual Task<core::model::TcpConnectResult> TcpConnect(
       core::model::TcpConnectRequest request) = 0;
+};
+
+// The thread that resumes probes. Scanner tasks are started through Post so that a scanner
+// runs on the prober's loop thread from its first line (the prober is not thread-safe
+// otherwise). FakeProber-based tests run the closure inline.
+class ProbeLoop {
+ public:
+  virtual ~ProbeLoop() = default;
+  // Runs `fn` on the loop thread soon. Thread-safe.
+  virtual void Post(std::function<void()> fn) = 0;
 };
 
 }  // namespace secplat::ports

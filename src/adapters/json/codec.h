@@ -154,7 +154,7 @@ Result<core::findings::StatusChange> DecodeStatusChange(std::string_view body);
 struct ScanRequest {
   std::string asset_key;
   std::string scan_type;        // a known scan type
-  std::string idempotency_key;  // empty: the caller derives core::contracts::ScanIdempotencyKey
+  std::string idempotency_key;  // empty: the API derives core::schedule::ScheduledScanKey
 };
 
 // {"asset_key","scan_type","idempotency_key"?}. Errors: kInvalidArgument, e.g. "scan_type: must be
@@ -171,6 +171,17 @@ struct ScanStatusUpdate {
 // failed, dead", "error: must be at most 4096 characters").
 Result<ScanStatusUpdate> DecodeScanStatusUpdate(std::string_view body);
 std::string EncodeScanStatusUpdate(const ScanStatusUpdate& update);
+
+// The payload of a scan.requested message (core/outbox MessageForNewScanJob):
+// {"asset_key","idempotency_key","job_id","scan_type"}, all required, nothing else.
+struct ScanRequestedPayload {
+  int64_t job_id = 0;
+  std::string asset_key;
+  std::string scan_type;
+  std::string idempotency_key;
+};
+// Errors: kInvalidArgument naming the field ("job_id: must be an integer from 1 to ...").
+Result<ScanRequestedPayload> DecodeScanRequestedPayload(std::string_view payload_json);
 
 // {"text"} with 1..65536 bytes; returns the text. Errors: "text: must be 1 to 65536 bytes".
 Result<std::string> DecodeLogAppend(std::string_view body);

@@ -1,4 +1,5 @@
 // Scan jobs <-> JSON: scan requests, status updates and log appends in; scan jobs out.
+#include <cstdint>
 #include <string>
 
 #include "adapters/json/codec.h"
@@ -49,6 +50,27 @@ std::string EncodeScanRequest(const ScanRequest& request) {
   o["scan_type"] = request.scan_type;
   if (!request.idempotency_key.empty()) o["idempotency_key"] = request.idempotency_key;
   return internal::Dump(o);
+}
+
+Result<ScanRequestedPayload> DecodeScanRequestedPayload(std::string_view payload_json) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(payload_json));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"asset_key", "idempotency_key", "job_id", "scan_type"}));
+  ScanRequestedPayload p;
+  SECPLAT_ASSIGN_OR_RETURN(auto id, r.OptionalInt("job_id", 1, INT64_MAX));
+  if (!id) return r.Fail("job_id", "is required");
+  p.job_id = *id;
+  SECPLAT_ASSIGN_OR_RETURN(p.asset_key, r.RequiredString("asset_key"));
+  if (!core::contracts::IsValidAssetKey(p.asset_key))
+    return r.Fail("asset_key", "must match " + std::string(core::contracts::kAssetKeyPattern));
+  SECPLAT_ASSIGN_OR_RETURN(p.scan_type, r.RequiredString("scan_type"));
+  if (!core::model::IsKnownScanType(p.scan_type))
+    return r.Fail("scan_type", "must be one of health_http, tls_headers, web_exposure");
+  SECPLAT_ASSIGN_OR_RETURN(p.idempotency_key, r.RequiredString("idempotency_key"));
+  if (!core::contracts::IsValidIdempotencyKey(p.idempotency_key))
+    return r.Fail("idempotency_key",
+                  "must match " + std::string(core::contracts::kIdempotencyKeyPattern));
+  return p;
 }
 
 Result<ScanStatusUpdate> DecodeScanStatusUpdate(std::string_view body) {

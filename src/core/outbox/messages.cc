@@ -76,9 +76,18 @@ std::optional<OutboxEntry> MessageForNewScanJob(const model::ScanJob& job) {
   return entry;
 }
 
+bool DeriverConsumes(model::EventType type) {
+  return type == model::EventType::kScanCompleted || type == model::EventType::kScanFailed;
+}
+
 std::optional<OutboxEntry> MessageForNewEvent(const model::Envelope& event) {
-  if (!NotifierConsumes(event.event_type)) return std::nullopt;
-  return OutboxEntry{.stream = std::string(kNotifyStream), .envelope = event};
+  if (NotifierConsumes(event.event_type)) {
+    return OutboxEntry{.stream = std::string(kNotifyStream), .envelope = event};
+  }
+  if (DeriverConsumes(event.event_type)) {
+    return OutboxEntry{.stream = std::string(kDeriveStream), .envelope = event};
+  }
+  return std::nullopt;
 }
 
 }  // namespace secplat::core::outbox

@@ -33,6 +33,7 @@ namespace secplat::core::outbox {
 // the queue library).
 inline constexpr std::string_view kScanStream = "secplat.jobs.scan";
 inline constexpr std::string_view kNotifyStream = "secplat.events.notify";
+inline constexpr std::string_view kDeriveStream = "secplat.jobs.derive";
 
 // One message to put in the outbox: the stream and the envelope (payload_json, when set, is a
 // JSON object in canonical form: compact, keys sorted).
@@ -59,8 +60,14 @@ bool NotifierConsumes(model::EventType type);
 // core::contracts::ValidateEnvelope. Always a value today; optional so callers do not assume.
 std::optional<OutboxEntry> MessageForNewScanJob(const model::ScanJob& job);
 
-// The message caused by storing `event` for the first time: kNotifyStream with the envelope
-// unchanged when NotifierConsumes(event.event_type), nullopt otherwise.
+// True for the event types that ask the deriver to re-derive the event's asset
+// (scan.completed, scan.failed): the scan result itself is the derive request, so it reaches
+// kDeriveStream exactly when it was stored.
+bool DeriverConsumes(model::EventType type);
+
+// The message caused by storing `event` for the first time, with the envelope unchanged:
+// kNotifyStream when NotifierConsumes(event.event_type), kDeriveStream when
+// DeriverConsumes(...) (the two sets are disjoint), nullopt otherwise.
 std::optional<OutboxEntry> MessageForNewEvent(const model::Envelope& event);
 
 // The shared escaper (core/common/json_string.h), named here for existing callers.

@@ -3,6 +3,7 @@
 #include "adapters/system/crypto.h"
 #include "core/contracts/keys.h"
 #include "core/scans/defaults.h"
+#include "core/schedule/due.h"
 
 namespace secplat::services::api {
 
@@ -79,7 +80,9 @@ Result<ports::store::ScanJobOutcome> ApiService::RequestScan(const std::string& 
   core::model::ScanJob job;
   job.asset_key = asset_key;
   job.scan_type = scan_type;
-  job.idempotency_key = idempotency_key.empty() ? core::contracts::ScanIdempotencyKey(
+  // The scheduler's key rule (core/schedule): one job per asset, scan type and jittered period,
+  // so a scan requested by a person and the scheduled one of the same period coincide.
+  job.idempotency_key = idempotency_key.empty() ? core::schedule::ScheduledScanKey(
                                                       scan_type, asset_key, m.now,
                                                       core::scans::IntervalFor(asset, scan_type))
                                                 : idempotency_key;

@@ -69,6 +69,28 @@ TEST(DecodeScanRequest, RejectsWithExactMessages) {
 }
 
 // Verifies status updates decode and round-trip.
+// Verifies the scan.requested payload the outbox writes decodes, and hostile ones do not.
+TEST(DecodeScanRequestedPayload, ReadsTheOutboxPayload) {
+  auto p = DecodeScanRequestedPayload(
+      R"({"asset_key":"web-1","idempotency_key":"health_http+web-1+7","job_id":42,)"
+      R"("scan_type":"health_http"})");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_EQ(p->job_id, 42);
+  EXPECT_EQ(p->asset_key, "web-1");
+  EXPECT_EQ(p->scan_type, "health_http");
+  EXPECT_EQ(p->idempotency_key, "health_http+web-1+7");
+  for (const char* bad :
+       {R"({})",
+        R"({"asset_key":"web-1","idempotency_key":"k","job_id":0,"scan_type":"health_http"})",
+        R"({"asset_key":"web-1","idempotency_key":"k","job_id":"1","scan_type":"health_http"})",
+        R"({"asset_key":"web 1","idempotency_key":"k","job_id":1,"scan_type":"health_http"})",
+        R"({"asset_key":"web-1","idempotency_key":"k","job_id":1,"scan_type":"nmap"})",
+        R"({"asset_key":"web-1","idempotency_key":"k","job_id":1,"scan_type":"health_http","x":1})",
+        "[1]", "not json"}) {
+    EXPECT_FALSE(DecodeScanRequestedPayload(bad).has_value()) << bad;
+  }
+}
+
 TEST(DecodeScanStatusUpdate, ReadsStatusAndError) {
   auto u = DecodeScanStatusUpdate(R"({"status":"failed","error":"connect timed out"})");
   ASSERT_TRUE(u.has_value()) << u.error().message;

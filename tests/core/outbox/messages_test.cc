@@ -148,13 +148,26 @@ TEST(MessageForNewEvent, NotifierEventsGoToTheNotifyStreamUnchanged) {
   }
 }
 
+// Verifies scan results go, unchanged, to the deriver's stream (they are the derive request).
+TEST(MessageForNewEvent, ScanResultsAskTheDeriver) {
+  for (EventType t : {EventType::kScanCompleted, EventType::kScanFailed}) {
+    auto m = MessageForNewEvent(Event(t));
+    ASSERT_TRUE(m.has_value()) << model::EventTypeName(t);
+    EXPECT_EQ(m->stream, "secplat.jobs.derive");
+    EXPECT_EQ(m->envelope.event_id, Event(t).event_id);
+    EXPECT_EQ(m->envelope.payload_json, Event(t).payload_json);
+    EXPECT_TRUE(DeriverConsumes(t));
+    EXPECT_FALSE(NotifierConsumes(t));
+  }
+}
+
 // Verifies every other event type causes no message.
 TEST(MessageForNewEvent, OtherEventsCauseNoMessage) {
-  for (EventType t :
-       {EventType::kScanRequested, EventType::kScanCompleted, EventType::kScanFailed,
-        EventType::kFindingUpdated, EventType::kNotifySent, EventType::kNotifyFailed}) {
+  for (EventType t : {EventType::kScanRequested, EventType::kFindingUpdated, EventType::kNotifySent,
+                      EventType::kNotifyFailed}) {
     EXPECT_FALSE(MessageForNewEvent(Event(t)).has_value()) << model::EventTypeName(t);
     EXPECT_FALSE(NotifierConsumes(t)) << model::EventTypeName(t);
+    EXPECT_FALSE(DeriverConsumes(t)) << model::EventTypeName(t);
   }
 }
 

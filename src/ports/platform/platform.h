@@ -1,0 +1,87 @@
+// ports/platform: what the roles other than `api` need from the platform. Only the api role
+// opens the database; every other role reads and writes through these interfaces, served over
+// HTTP with a service token by adapters/api_client (HttpPlatform). Each interface is narrow so
+// a role depends only on what it uses, and a unit test fakes only that.
+//
+//   ScanGateway& api = platform;          // the worker
+//   auto job = api.UpdateScanJobStatus(42, ScanJobStatus::kRunning, "");
+//   if (!job.has_value() && IsRetryable(job.error().code)) { /* retry the message later */ }
+//
+// Errors follow core/common/error.h: kUnavailable / kDeadlineExceeded when the API cannot be
+// reached or answers 503/504 (retry later), kNotFound, kConflict, kInvalidArgument as the API
+// answered them (the message quotes the API's error message).
+#ifndef SECPLAT_PORTS_PLATFORM_PLATFORM_H_
+#define SECPLAT_PORTS_PLATFORM_PLATFORM_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/result.h"
+#include "core/model/asset.h"
+#include "core/model/event.h"
+#include "core/model/finding.h"
+#include "core/model/scan_job.h"
+
+namespace secplat::ports::platform {
+
+// One page of assets; `next_cursor` empty on the last page.
+struct AssetPage {
+  std::vector<core::model::Asset> items;
+  std::string next_cursor;
+};
+
+// Registered assets (scheduler, deriver, worker).
+class AssetSource {
+ public:
+  virtual ~AssetSource() = default;
+  // Errors: kNotFound (absent or deleted), kUnavailable.
+  virtual Result<core::model::Asset> GetAsset(std::string_view asset_key) = 0;
+  // Active (not deleted) assets, ordered, `limit` per page (1..1000), from `cursor` ("" = start).
+  virtual Result<AssetPage> ListAssets(std::string_view cursor, int limit) = 0;
+};
+
+// Requests scans (scheduler).
+class ScanRequester {
+ public:
+  virtual ~ScanRequester() = default;
+  struct Requested {
+    core::model::ScanJob job;
+    bool created = false;  // false: a job with that idempotency key already existed
+  };
+  // Idempotent on `idempotency_key` ({scan_type}+{asset_key}+{bucket}). Errors: kNotFound (no
+  // such asset), kInvalidArgument (asset or scan type disabled), kUnavailable.
+  virtual Result<Requested> RequestScan(std::string_view asset_key, std::string_view scan_type,
+                                        std::string_view idempotency_key) = 0;
+};
+
+// Reports a scan's progress and results (worker).
+class ScanReporter {
+ public:
+  virtual ~ScanReporter() = default;
+  // Errors: kNotFound, kUnavailable.
+  virtual Result<core::model::ScanJob> GetScanJob(int64_t id) = 0;
+  // Errors: kConflict (transition not allowed from the job's current status), kNotFound, ...
+  virtual Result<core::model::ScanJob> UpdateScanJobStatus(int64_t id,
+                                                           core::model::ScanJobStatus status,
+                                                           std::string_view error) = 0;
+  // Appends to the job's log_output. Errors: kResourceExhausted (log full), kNotFound, ...
+  virtual Status AppendScanJobLog(int64_t id, std::string_view text) = 0;
+  // Upserts findings in one all-or-nothing batch (at most 1,000). Idempotent per finding key.
+  virtual Status RecordFindings(std::span<const core::model::FindingObservation> batch) = 0;
+};
+
+// Appends events (worker, deriver). Idempotent on envelope.event_id: recording the same event
+// twice stores it once and is not an error.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual Status RecordEvent(const core::model::Envelope& envelope) = 0;
+};
+
+}  // namespace secplat::ports::platform
+
+#endif  // SECPLAT_PORTS_PLATFORM_PLATFORM_H_
