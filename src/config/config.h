@@ -105,6 +105,27 @@ struct AuthConfig {
   bool operator==(const AuthConfig&) const = default;
 };
 
+// The scan worker (`secplat worker`): how much it runs at once and which targets it may touch.
+// Target rules are enforced on the resolved address of every connection, redirects included
+// (core/netpolicy): link-local (cloud metadata), multicast and unspecified addresses are always
+// denied unless listed in allow_cidrs; loopback and private ranges only when allowed here.
+struct WorkerConfig {
+  int max_in_flight = 0;         // 1..100000 scans at once in one process
+  int api_threads = 0;           // 1..64 threads for the (blocking) API calls around scans
+  int per_host_connections = 0;  // 1..1000 concurrent connections to one host:port
+  bool allow_loopback = false;   // 127.0.0.0/8, ::1
+  bool allow_private = false;    // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
+  std::string allow_cidrs;       // comma-separated CIDRs allowed even if otherwise denied
+  std::string deny_cidrs;        // comma-separated CIDRs denied whatever else says
+  std::string ca_file;           // PEM bundle for trust checks; "" = the system bundle
+  bool operator==(const WorkerConfig&) const = default;
+};
+
+struct SchedulerConfig {
+  Duration interval{};  // > 0: time between sweeps over all assets
+  bool operator==(const SchedulerConfig&) const = default;
+};
+
 // The whole configuration. Build it with DefaultConfig(), Parse() or Load(); never trust a
 // Config that did not come out of Parse()/Load() with ok(). The member initialisers above
 // only avoid indeterminate values; they are not the defaults.
@@ -115,6 +136,8 @@ struct Config {
   LogConfig log;
   PlatformConfig platform;
   AuthConfig auth;
+  WorkerConfig worker;
+  SchedulerConfig scheduler;
   bool operator==(const Config&) const = default;
 };
 

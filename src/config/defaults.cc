@@ -29,6 +29,17 @@ Config DefaultConfig() {
   c.auth.bootstrap_admin = true;
   c.auth.failed_auth_burst = 20;
   c.auth.failed_auth_per_minute = 10;
+
+  c.worker.max_in_flight = 256;
+  c.worker.api_threads = 4;
+  c.worker.per_host_connections = 4;
+  c.worker.allow_loopback = false;
+  c.worker.allow_private = false;
+  c.worker.allow_cidrs = "";
+  c.worker.deny_cidrs = "";
+  c.worker.ca_file = "";
+
+  c.scheduler.interval = seconds(10);
   return c;
 }
 

@@ -335,12 +335,42 @@ Problem CheckApiUrl(std::string_view text) {
   return std::nullopt;
 }
 
+// A comma-separated list of IPv4/IPv6 CIDRs ("10.0.0.0/8, fd00::/8"); empty is fine.
+Problem CheckCidrList(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    size_t slash = item.find('/');
+    std::string addr(item.substr(0, slash));
+    unsigned char buf[16];
+    int bits = 0;
+    bool v4 = inet_pton(AF_INET, addr.c_str(), buf) == 1;
+    bool v6 = !v4 && inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+    int64_t prefix = 0;
+    bool prefix_ok =
+        slash != std::string_view::npos && ParseInt(item.substr(slash + 1), &prefix) && prefix >= 0;
+    bits = v4 ? 32 : 128;
+    if (item.empty() || (!v4 && !v6) || !prefix_ok || prefix > bits ||
+        addr.find('\0') != std::string::npos) {
+      return "must be a comma-separated list of CIDRs like 10.0.0.0/8 or fd00::/8, got " +
+             QuoteForMessage(item);
+    }
+    pos = comma + 1;
+  }
+  return std::nullopt;
+}
+
 std::vector<Field> BuildFields() {
   using C = Config;
   using Srv = ServerConfig;
   using Sto = StorageConfig;
   using Que = QueueConfig;
   using Pla = PlatformConfig;
+  using Wrk = WorkerConfig;
   return {
       StringField("server", "listen_address", &C::server, &Srv::listen_address,
                   &CheckListenAddress),
@@ -374,6 +404,17 @@ std::vector<Field> BuildFields() {
       IntField("auth", "failed_auth_burst", &C::auth, &AuthConfig::failed_auth_burst, 1, 1000000),
       IntField("auth", "failed_auth_per_minute", &C::auth, &AuthConfig::failed_auth_per_minute, 1,
                1000000),
+
+      IntField("worker", "max_in_flight", &C::worker, &Wrk::max_in_flight, 1, 100000),
+      IntField("worker", "api_threads", &C::worker, &Wrk::api_threads, 1, 64),
+      IntField("worker", "per_host_connections", &C::worker, &Wrk::per_host_connections, 1, 1000),
+      BoolField("worker", "allow_loopback", &C::worker, &Wrk::allow_loopback),
+      BoolField("worker", "allow_private", &C::worker, &Wrk::allow_private),
+      StringField("worker", "allow_cidrs", &C::worker, &Wrk::allow_cidrs, &CheckCidrList),
+      StringField("worker", "deny_cidrs", &C::worker, &Wrk::deny_cidrs, &CheckCidrList),
+      StringField("worker", "ca_file", &C::worker, &Wrk::ca_file, nullptr),
+
+      DurationField("scheduler", "interval", &C::scheduler, &SchedulerConfig::interval),
   };
 }
 
@@ -385,8 +426,8 @@ const std::vector<Field>& Fields() {
 }
 
 const std::vector<std::string_view>& Sections() {
-  static const auto* const kSections =
-      new std::vector<std::string_view>{"server", "storage", "queue", "log", "platform", "auth"};
+  static const auto* const kSections = new std::vector<std::string_view>{
+      "server", "storage", "queue", "log", "platform", "auth", "worker", "scheduler"};
   return *kSections;
 }
 

@@ -76,6 +76,11 @@ const std::vector<InvalidCase>& InvalidCases() {
        {},
        {R"(log.level: must be one of debug, info, warn, error, got "loud")",
         R"(auth.bootstrap_admin: must be true or false, got "yes")"}},
+      // Verifies target rules must be CIDR lists, quoting the first bad entry.
+      {"invalid-bad-cidr.yaml",
+       {},
+       {R"(worker.allow_cidrs: must be a comma-separated list of CIDRs like 10.0.0.0/8 or fd00::/8, got "169.254.0.0/33")",
+        R"(worker.deny_cidrs: must be a comma-separated list of CIDRs like 10.0.0.0/8 or fd00::/8, got "not-an-address/8")"}},
       // Verifies durations need a unit, must be positive and must be integers.
       {"invalid-bad-duration.yaml",
        {},
@@ -433,7 +438,7 @@ TEST(Environment, EveryKeyHasAVariable) {
     EXPECT_EQ(r.config, DefaultConfig()) << name;
     ++keys;
   }
-  EXPECT_EQ(keys, 22);
+  EXPECT_EQ(keys, 31);
 }
 
 // Verifies a URL password is refused from the environment too, and never echoed.

@@ -81,7 +81,18 @@ TEST(DumpEffective, PrintsEveryKeyOfTheDefaults) {
             "auth:\n"
             "  bootstrap_admin: true\n"
             "  failed_auth_burst: 20\n"
-            "  failed_auth_per_minute: 10\n");
+            "  failed_auth_per_minute: 10\n"
+            "worker:\n"
+            "  max_in_flight: 256\n"
+            "  api_threads: 4\n"
+            "  per_host_connections: 4\n"
+            "  allow_loopback: false\n"
+            "  allow_private: false\n"
+            "  allow_cidrs: \"\"\n"
+            "  deny_cidrs: \"\"\n"
+            "  ca_file: \"\"\n"
+            "scheduler:\n"
+            "  interval: 10s\n");
 }
 
 // Verifies a dump without secrets parses back to the same config, so check-config output can
