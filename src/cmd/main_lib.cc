@@ -16,7 +16,7 @@ int Main(int argc, char** argv) {
   // The subcommand table (after ClickHouse's programs/main.cpp): name, help, entry.
   const std::vector<Subcommand> table = {
       ApiSubcommand(),   UpSubcommand(),    MigrateSubcommand(), CheckConfigSubcommand(),
-      QueueSubcommand(), TokenSubcommand(), VersionSubcommand(),
+      QueueSubcommand(), TokenSubcommand(), VersionSubcommand(), SchedulerSubcommand(),
   };
   CLI::App app{"secplat: self-hosted security posture platform"};
   app.require_subcommand(1);

@@ -194,4 +194,18 @@ int ServeApiRole(const config::Config& cfg, std::string_view role, const std::st
   });
 }
 
+Result<std::unique_ptr<adapters::api_client::HttpPlatform>> MakePlatformClient(
+    const config::Config& cfg, std::string_view role) {
+  if (cfg.platform.token.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "the " + std::string(role) +
+                          " role needs a service token: set SECPLAT_PLATFORM_TOKEN or "
+                          "platform.token_file (create one with `secplat token create --role "
+                          "service`)");
+  }
+  return std::make_unique<adapters::api_client::HttpPlatform>(
+      adapters::api_client::HttpPlatformOptions{.base_url = cfg.platform.api_url,
+                                                .token = cfg.platform.token.Reveal()});
+}
+
 }  // namespace secplat::cmd

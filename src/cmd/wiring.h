@@ -9,6 +9,7 @@
 #include <stop_token>
 #include <string>
 
+#include "adapters/api_client/http_platform.h"
 #include "config/config.h"
 #include "core/common/result.h"
 #include "jobqueue/job_queue.h"
@@ -51,6 +52,11 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHan
 int ServeApiRole(const config::Config& cfg, std::string_view role, const std::string& ready_file,
                  std::stop_token stop,
                  const std::function<bool(ports::store::Store&)>& before_serve = {});
+
+// The API client roles other than api use (platform.api_url + platform.token). Errors:
+// kInvalidArgument when no token is configured (the message names the settings to use).
+Result<std::unique_ptr<adapters::api_client::HttpPlatform>> MakePlatformClient(
+    const config::Config& cfg, std::string_view role);
 
 }  // namespace secplat::cmd
 

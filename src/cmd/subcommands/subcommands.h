@@ -31,6 +31,7 @@ Subcommand CheckConfigSubcommand();
 Subcommand QueueSubcommand();
 Subcommand TokenSubcommand();
 Subcommand VersionSubcommand();
+Subcommand SchedulerSubcommand();
 
 }  // namespace secplat::cmd
 
