@@ -92,6 +92,7 @@ std::unique_ptr<Harness> Harness::Create() {
 }
 
 Harness::~Harness() {
+  for (pid_t r : std::vector<pid_t>(roles)) StopRole(r, /*hard=*/true);
   Stop();
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
@@ -130,6 +131,43 @@ void Harness::Start(const std::string& subcommand,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   throw std::runtime_error("server not ready within 20 s");
+}
+
+std::map<std::string, std::string> Harness::RoleEnv() const {
+  auto env = Env();
+  env["SECPLAT_PLATFORM_API_URL"] = Url("");
+  env["SECPLAT_PLATFORM_TOKEN"] = service_token;
+  return env;
+}
+
+pid_t Harness::StartRole(const std::string& name, const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& extra_env) {
+  auto env = RoleEnv();
+  for (const auto& [k, v] : extra_env) env[k] = v;
+  pid_t p = Spawn(args, env, dir + "/" + name + ".out", dir + "/" + name + ".err");
+  roles.push_back(p);
+  return p;
+}
+
+int Harness::StopRole(pid_t role_pid, bool hard) {
+  std::erase(roles, role_pid);
+  if (role_pid <= 0) return -1;
+  kill(role_pid, hard ? SIGKILL : SIGTERM);
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(role_pid, &status, WNOHANG) == role_pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(role_pid, SIGKILL);
+  waitpid(role_pid, &status, 0);
+  return 128 + SIGKILL;
+}
+
+std::string Harness::RoleLog(const std::string& name) const {
+  return ReadFile(dir + "/" + name + ".out") + ReadFile(dir + "/" + name + ".err");
 }
 
 bool Harness::Running() const { return pid > 0 && kill(pid, 0) == 0; }

@@ -48,6 +48,18 @@ class Harness {
 
   std::map<std::string, std::string> Env() const;  // SECPLAT_* for this data dir
 
+  // Another role (`secplat worker`, `scheduler`, ...) against the running API with the service
+  // token (RoleEnv()); `extra_env` wins. Output goes to <dir>/<name>.out / .err. Stopped by
+  // StopRole or the destructor.
+  pid_t StartRole(const std::string& name, const std::vector<std::string>& args,
+                  const std::map<std::string, std::string>& extra_env = {});
+  // SIGTERM (SIGKILL when `hard`) and wait; the role's exit code (128 + signal when killed).
+  int StopRole(pid_t role_pid, bool hard = false);
+  std::string RoleLog(const std::string& name) const;  // <name>.out + <name>.err
+  // Env() plus SECPLAT_PLATFORM_API_URL (this API) and SECPLAT_PLATFORM_TOKEN (service).
+  std::map<std::string, std::string> RoleEnv() const;
+  std::vector<pid_t> roles;
+
   std::string dir;
   int port = 0;
   pid_t pid = -1;

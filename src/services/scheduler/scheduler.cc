@@ -30,7 +30,12 @@ Result<TickReport> Scheduler::RunOnce() {
         ++report.due;
         auto r = scans_.RequestScan(due.asset_key, due.scan_type, due.idempotency_key);
         if (!r.has_value()) {
-          if (IsRetryable(r.error().code)) return Unexpected(r.error());
+          // Only "this asset cannot be scanned now" is a per-asset refusal; anything else (API
+          // down, a token without the right role) stops the sweep visibly.
+          ErrorCode code = r.error().code;
+          if (code != ErrorCode::kInvalidArgument && code != ErrorCode::kNotFound) {
+            return Unexpected(r.error());
+          }
           // Disabled or deleted since the listing: don't ask again this period.
           ++report.refused;
           log::Info("scan not requested: " + r.error().message,

@@ -42,8 +42,10 @@ class Scheduler {
   Scheduler(ports::platform::AssetSource& assets, ports::platform::ScanRequester& scans,
             const Clock& clock, ports::Metrics& metrics, SchedulerOptions options);
 
-  // One sweep. Errors: kUnavailable / kDeadlineExceeded when the API is unreachable (the sweep
-  // stops there; the next one picks up where this one could not).
+  // One sweep. Errors: kUnavailable / kDeadlineExceeded when the API is unreachable, and any
+  // error other than a per-asset refusal (kInvalidArgument: disabled; kNotFound: deleted), e.g.
+  // kPermissionDenied for a token without the service role. The sweep stops there; the next
+  // one picks up where this one could not.
   Result<TickReport> RunOnce();
 
   // RunOnce every tick until `stop`; errors are logged and retried on the next tick.
