@@ -64,10 +64,10 @@ inline std::string RedactUrl(std::string_view url) {
 // "POST https://hooks.slack.com/services/… headers{Content-Type: application/json,
 // Authorization: <secret>} body=<n bytes>": never any secret text.
 inline std::string DebugString(const OutboundRequest& request) {
-  std::string out = request.method + " " +
-                    (request.redacted_url.empty() ? RedactUrl(request.url.Reveal())
-                                                  : request.redacted_url) +
-                    " headers{";
+  std::string out =
+      request.method + " " +
+      (request.redacted_url.empty() ? RedactUrl(request.url.Reveal()) : request.redacted_url) +
+      " headers{";
   bool first = true;
   for (const auto& [k, v] : request.headers) {
     out += (first ? "" : ", ") + k + ": " + v;
@@ -86,7 +86,7 @@ inline std::ostream& operator<<(std::ostream& out, const OutboundRequest& reques
 
 // The outcome of one exchange.
 struct SendResult {
-  int status = 0;  // 0: no response (see transport_error)
+  int status = 0;                                            // 0: no response (see transport_error)
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body_excerpt;  // first bytes of the body (the sender's cap)
   core::model::TransportError transport_error = core::model::TransportError::kNone;
@@ -154,8 +154,8 @@ class NotificationChannel {
   // core::notify::ClassifyResponse; channels add body checks (Slack's "ok", Twilio's sid).
   virtual DeliveryResult Interpret(const SendResult& result, Timestamp now) const {
     DeliveryResult r;
-    r.classification = core::notify::ClassifyResponse(result.status, result.headers,
-                                                      result.transport_error, now);
+    r.classification =
+        core::notify::ClassifyResponse(result.status, result.headers, result.transport_error, now);
     r.status = result.status;
     r.detail = result.transport_error == core::model::TransportError::kNone
                    ? r.classification.detail
@@ -167,8 +167,8 @@ class NotificationChannel {
 
   // Renders, sends and interprets: one attempt. Multi-step channels override it. Thread-safe
   // when the sender is.
-  virtual DeliveryResult Deliver(const core::model::NotifyEvent& event,
-                                 const DeliveryContext& ctx, HttpSender& sender) const {
+  virtual DeliveryResult Deliver(const core::model::NotifyEvent& event, const DeliveryContext& ctx,
+                                 HttpSender& sender) const {
     auto request = Render(event, ctx);
     if (!request.has_value()) {
       DeliveryResult r;

@@ -21,9 +21,11 @@
 #include <vector>
 
 #include "core/common/result.h"
+#include "core/common/time.h"
 #include "core/model/asset.h"
 #include "core/model/event.h"
 #include "core/model/finding.h"
+#include "core/model/posture.h"
 #include "core/model/scan_job.h"
 
 namespace secplat::ports::platform {
@@ -80,6 +82,34 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual Status RecordEvent(const core::model::Envelope& envelope) = 0;
+};
+
+// One asset's derived posture as stored by the api (one record per asset, written only by the
+// deriver): the full status the next derivation continues from, its score, and the recent
+// transitions with their reasons.
+struct PostureRecord {
+  core::model::PostureStatus status;
+  core::model::PostureScore score;
+  // Newest last; the store keeps at most kMaxRecentTransitions.
+  std::vector<core::model::PostureTransition> recent_transitions;
+  int64_t version = 0;  // bumped on every write; 0 in a record never stored
+  Timestamp updated_at{};
+};
+inline constexpr int kMaxRecentTransitions = 50;
+
+// Reads and writes posture records (deriver).
+class PostureGateway {
+ public:
+  virtual ~PostureGateway() = default;
+  // nullopt when the asset was never derived. Errors: kNotFound (no such asset), kUnavailable.
+  virtual Result<std::optional<PostureRecord>> GetPosture(std::string_view asset_key) = 0;
+  // Stores `record` if the stored version still equals `expected_version` (0: none stored);
+  // returns it with the new version. Errors: kConflict (another writer got there first: re-read
+  // and re-derive), kNotFound (asset gone), kInvalidArgument, kUnavailable.
+  virtual Result<PostureRecord> PutPosture(const PostureRecord& record,
+                                           int64_t expected_version) = 0;
+  // Open findings of the asset by severity (for the posture score). Errors: kUnavailable.
+  virtual Result<core::model::OpenFindingCounts> CountOpenFindings(std::string_view asset_key) = 0;
 };
 
 }  // namespace secplat::ports::platform
