@@ -121,6 +121,25 @@ struct WorkerConfig {
   bool operator==(const WorkerConfig&) const = default;
 };
 
+// The deriver (`secplat deriver`).
+struct DeriverConfig {
+  Duration sweep_interval{};  // > 0: how often overdue assets are looked at (staleness)
+  int concurrency = 0;        // 1..64 derive messages at once
+  bool operator==(const DeriverConfig&) const = default;
+};
+
+// Global posture rules (docs/posture.md); assets override them with "posture.*" labels.
+struct PostureConfig {
+  int fail_threshold = 0;      // 1..100 consecutive failures before down
+  int recover_threshold = 0;   // 1..100 consecutive successes before down -> up
+  Duration debounce_window{};  // failing at least this long before down ("0s" is not a
+                               // duration: use 1ms for "no window")
+  int flap_window = 0;         // 2..64 results in the flap detector
+  int flap_low_percent = 0;    // 1..100: leave flapping below this weighted change share
+  int flap_high_percent = 0;   // 1..100: enter flapping above it (must exceed flap_low_percent)
+  bool operator==(const PostureConfig&) const = default;
+};
+
 struct SchedulerConfig {
   Duration interval{};  // > 0: time between sweeps over all assets
   bool operator==(const SchedulerConfig&) const = default;
@@ -138,6 +157,8 @@ struct Config {
   AuthConfig auth;
   WorkerConfig worker;
   SchedulerConfig scheduler;
+  DeriverConfig deriver;
+  PostureConfig posture;
   bool operator==(const Config&) const = default;
 };
 

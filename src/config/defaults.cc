@@ -40,6 +40,17 @@ Config DefaultConfig() {
   c.worker.ca_file = "";
 
   c.scheduler.interval = seconds(10);
+
+  c.deriver.sweep_interval = seconds(30);
+  c.deriver.concurrency = 4;
+
+  // The core defaults (core/model/posture.h PostureRules), spelled out for the config dump.
+  c.posture.fail_threshold = 3;
+  c.posture.recover_threshold = 2;
+  c.posture.debounce_window = std::chrono::milliseconds(1);
+  c.posture.flap_window = 20;
+  c.posture.flap_low_percent = 25;
+  c.posture.flap_high_percent = 30;
   return c;
 }
 

@@ -415,6 +415,19 @@ std::vector<Field> BuildFields() {
       StringField("worker", "ca_file", &C::worker, &Wrk::ca_file, nullptr),
 
       DurationField("scheduler", "interval", &C::scheduler, &SchedulerConfig::interval),
+
+      DurationField("deriver", "sweep_interval", &C::deriver, &DeriverConfig::sweep_interval),
+      IntField("deriver", "concurrency", &C::deriver, &DeriverConfig::concurrency, 1, 64),
+
+      IntField("posture", "fail_threshold", &C::posture, &PostureConfig::fail_threshold, 1, 100),
+      IntField("posture", "recover_threshold", &C::posture, &PostureConfig::recover_threshold, 1,
+               100),
+      DurationField("posture", "debounce_window", &C::posture, &PostureConfig::debounce_window),
+      IntField("posture", "flap_window", &C::posture, &PostureConfig::flap_window, 2, 64),
+      IntField("posture", "flap_low_percent", &C::posture, &PostureConfig::flap_low_percent, 1,
+               100),
+      IntField("posture", "flap_high_percent", &C::posture, &PostureConfig::flap_high_percent, 1,
+               100),
   };
 }
 
@@ -426,8 +439,9 @@ const std::vector<Field>& Fields() {
 }
 
 const std::vector<std::string_view>& Sections() {
-  static const auto* const kSections = new std::vector<std::string_view>{
-      "server", "storage", "queue", "log", "platform", "auth", "worker", "scheduler"};
+  static const auto* const kSections =
+      new std::vector<std::string_view>{"server", "storage", "queue",     "log",     "platform",
+                                        "auth",   "worker",  "scheduler", "deriver", "posture"};
   return *kSections;
 }
 

@@ -199,6 +199,11 @@ void ApplyEnvironment(const std::map<std::string, std::string>& env, Config& con
 }
 
 void Validate(Config& config, std::vector<std::string>& problems) {
+  if (config.posture.flap_low_percent >= config.posture.flap_high_percent) {
+    problems.push_back("posture.flap_low_percent: must be below posture.flap_high_percent (" +
+                       std::to_string(config.posture.flap_low_percent) +
+                       " >= " + std::to_string(config.posture.flap_high_percent) + ")");
+  }
   for (const internal::SecretSlot& slot : internal::SecretSlots()) {
     if (!slot.secret(config).empty() && !slot.file(config).empty()) {
       std::string path = std::string(slot.section) + "." + std::string(slot.key);

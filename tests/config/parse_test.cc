@@ -76,6 +76,10 @@ const std::vector<InvalidCase>& InvalidCases() {
        {},
        {R"(log.level: must be one of debug, info, warn, error, got "loud")",
         R"(auth.bootstrap_admin: must be true or false, got "yes")"}},
+      // Verifies the flap thresholds keep their hysteresis (low below high).
+      {"invalid-flap-thresholds.yaml",
+       {},
+       {"posture.flap_low_percent: must be below posture.flap_high_percent (40 >= 30)"}},
       // Verifies target rules must be CIDR lists, quoting the first bad entry.
       {"invalid-bad-cidr.yaml",
        {},
@@ -438,7 +442,7 @@ TEST(Environment, EveryKeyHasAVariable) {
     EXPECT_EQ(r.config, DefaultConfig()) << name;
     ++keys;
   }
-  EXPECT_EQ(keys, 31);
+  EXPECT_EQ(keys, 39);
 }
 
 // Verifies a URL password is refused from the environment too, and never echoed.

@@ -92,7 +92,17 @@ TEST(DumpEffective, PrintsEveryKeyOfTheDefaults) {
             "  deny_cidrs: \"\"\n"
             "  ca_file: \"\"\n"
             "scheduler:\n"
-            "  interval: 10s\n");
+            "  interval: 10s\n"
+            "deriver:\n"
+            "  sweep_interval: 30s\n"
+            "  concurrency: 4\n"
+            "posture:\n"
+            "  fail_threshold: 3\n"
+            "  recover_threshold: 2\n"
+            "  debounce_window: 1ms\n"
+            "  flap_window: 20\n"
+            "  flap_low_percent: 25\n"
+            "  flap_high_percent: 30\n");
 }
 
 // Verifies a dump without secrets parses back to the same config, so check-config output can

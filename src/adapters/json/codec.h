@@ -43,6 +43,7 @@
 #include "core/model/audit.h"
 #include "core/model/auth.h"
 #include "core/model/event.h"
+#include "core/model/posture.h"
 #include "core/model/finding.h"
 #include "core/model/scan_job.h"
 #include "ports/store/finding_store.h"
@@ -182,6 +183,15 @@ struct ScanRequestedPayload {
 };
 // Errors: kInvalidArgument naming the field ("job_id: must be an integer from 1 to ...").
 Result<ScanRequestedPayload> DecodeScanRequestedPayload(std::string_view payload_json);
+
+// The posture input carried by a scan.completed / scan.failed event (the worker's result event,
+// services/worker/worker.h ResultEvent): event_id, asset_key, scan_type and observed_at (the
+// envelope's ts) always; outcome kProbeError for scan.failed; for a completed health_http scan,
+// kUp or kDown from the fact "health.up" and failure_reason from "health.failure_reason"; for
+// other completed scans kUp (the scan ran: coverage) and, for tls_headers, tls_grade from
+// "tls.grade". Errors: kInvalidArgument naming what is missing or malformed (e.g. a completed
+// health_http result without a boolean health.up).
+Result<core::model::CheckResult> DecodeCheckResult(const core::model::Envelope& event);
 
 // {"text"} with 1..65536 bytes; returns the text. Errors: "text: must be 1 to 65536 bytes".
 Result<std::string> DecodeLogAppend(std::string_view body);

@@ -94,6 +94,10 @@ struct PostureRecord {
   std::vector<core::model::PostureTransition> recent_transitions;
   int64_t version = 0;  // bumped on every write; 0 in a record never stored
   Timestamp updated_at{};
+  // When the deriver must look at the asset again even if no result arrives: the moment its
+  // newest result goes stale (last_result_at + stale_after). Unset: nothing pending (never
+  // checked, or already stale). The sweep asks for records with check_by <= now.
+  std::optional<Timestamp> check_by;
 };
 inline constexpr int kMaxRecentTransitions = 50;
 
@@ -108,6 +112,15 @@ class PostureGateway {
   // and re-derive), kNotFound (asset gone), kInvalidArgument, kUnavailable.
   virtual Result<PostureRecord> PutPosture(const PostureRecord& record,
                                            int64_t expected_version) = 0;
+  // Asset keys whose record has check_by <= `now`, ascending by (check_by, asset_key), at most
+  // `limit`, from `cursor` ("" = start); the next cursor in AssetKeyPage::next_cursor.
+  // Errors: kUnavailable.
+  struct AssetKeyPage {
+    std::vector<std::string> asset_keys;
+    std::string next_cursor;
+  };
+  virtual Result<AssetKeyPage> ListPostureDue(Timestamp now, std::string_view cursor,
+                                              int limit) = 0;
   // Open findings of the asset by severity (for the posture score). Errors: kUnavailable.
   virtual Result<core::model::OpenFindingCounts> CountOpenFindings(std::string_view asset_key) = 0;
 };
