@@ -10,9 +10,14 @@
 // redirects, time, concurrent connections per host) bound what a hostile target can cost.
 //
 //   Task<ScanResult> MyScan(const ScanInput& in, ScanContext& ctx) {
-//     HttpProbeResult r = co_await ctx.prober.Http({.url = in.asset.url});
+//     HttpProbeRequest req{.url = in.asset.url};   // a named local: see the g++ 12 note below
+//     HttpProbeResult r = co_await ctx.prober.Http(std::move(req));
 //     ...
 //   }
+//
+// g++ 12 bug: inside a coroutine, `co_await prober.Http({.url = u})` (a braced temporary as the
+// argument of the awaited call) frees an invalid pointer (ASan: bad-free; Release: abort). Build
+// the request in a named local (or return it from a function) and move it in, as above.
 #ifndef SECPLAT_PORTS_PROBE_H_
 #define SECPLAT_PORTS_PROBE_H_
 
