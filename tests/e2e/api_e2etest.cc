@@ -97,6 +97,11 @@ std::vector<RouteCase> RouteCases() {
       {"POST", "/api/v1/queue/secplat.jobs.scan/dead-letters/0-1/replay", "", admin},
       {"DELETE", "/api/v1/queue/secplat.jobs.scan/dead-letters/0-1", "", admin},
       {"DELETE", "/api/v1/queue/secplat.jobs.derive/dead-letters", "", admin},
+      {"GET", "/api/v1/posture", "", all},
+      {"GET", "/api/v1/posture/rbac-none", "", all},
+      {"PUT", "/api/v1/posture/rbac-none", R"({"expected_version":0})", service_admin},
+      {"GET", "/api/v1/posture-due", "", all},
+      {"GET", "/api/v1/finding-counts", "", all},
   };
 }
 
@@ -590,7 +595,15 @@ TEST(UpE2e, FirstStartCreatesAdminTokenFile) {
   std::getline(again, token2);
   EXPECT_EQ(token, token2);
   auto list = h->Call("GET", "/api/v1/tokens", "", token);
-  EXPECT_EQ(nlohmann::json::parse(list.body)["items"].size(), 1u);
+  // The admin token and the internal service token of the in-process roles; a restart reuses
+  // both (no token per start).
+  auto items = nlohmann::json::parse(list.body)["items"];
+  ASSERT_EQ(items.size(), 2u) << list.body;
+  std::set<std::string> roles;
+  for (auto& t : items) roles.insert(t["role"]);
+  EXPECT_EQ(roles, (std::set<std::string>{"admin", "service"}));
+  ASSERT_EQ(stat((h->dir + "/data/service.token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   h->Stop();
   h->dir = base;
 }

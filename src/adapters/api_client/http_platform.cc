@@ -1,9 +1,12 @@
 #include "adapters/api_client/http_platform.h"
 
+#include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "adapters/http/client.h"
 #include "adapters/json/codec.h"
+#include "adapters/json/posture_codec.h"
 #include "core/common/status_map.h"
 
 namespace secplat::adapters::api_client {
@@ -161,6 +164,60 @@ Status HttpPlatform::RecordEvent(const core::model::Envelope& envelope) {
       Reply r, Call("POST", "/api/v1/events", json::EncodeEnvelope(envelope), {200, 201}));
   (void)r;
   return OkStatus();
+}
+
+Result<std::optional<ports::platform::PostureRecord>> HttpPlatform::GetPosture(
+    std::string_view asset_key) {
+  SECPLAT_ASSIGN_OR_RETURN(Reply r,
+                           Call("GET", "/api/v1/posture/" + EscapeQuery(asset_key), "", {200}));
+  return json::DecodePostureDetail(r.body);
+}
+
+Result<ports::platform::PostureRecord> HttpPlatform::PutPosture(
+    const ports::platform::PostureRecord& record, int64_t expected_version) {
+  // The status names its asset once it has seen a result; a fresh one is named by the first
+  // transition or not at all, and then cannot be addressed.
+  std::string_view asset_key = record.status.asset_key;
+  if (asset_key.empty() && !record.recent_transitions.empty())
+    asset_key = record.recent_transitions.back().asset_key;
+  if (asset_key.empty())
+    return Unexpected(ErrorCode::kInvalidArgument, "status.asset_key: required");
+  SECPLAT_ASSIGN_OR_RETURN(Reply r,
+                           Call("PUT", "/api/v1/posture/" + EscapeQuery(asset_key),
+                                json::EncodePosturePut(record, expected_version), {200, 201}));
+  SECPLAT_ASSIGN_OR_RETURN(auto stored, json::DecodePostureDetail(r.body));
+  if (!stored)
+    return Unexpected(ErrorCode::kInternal, "PUT /api/v1/posture: answer without a status");
+  return *std::move(stored);
+}
+
+Result<ports::platform::PostureGateway::AssetKeyPage> HttpPlatform::ListPostureDue(
+    Timestamp now, std::string_view cursor, int limit) {
+  std::string path = "/api/v1/posture-due?at=" + EscapeQuery(FormatRfc3339(now)) +
+                     "&limit=" + std::to_string(limit);
+  if (!cursor.empty()) path += "&cursor=" + EscapeQuery(cursor);
+  SECPLAT_ASSIGN_OR_RETURN(Reply r, Call("GET", path, "", {200}));
+  SECPLAT_ASSIGN_OR_RETURN(json::PostureDueList due, json::DecodePostureDue(r.body));
+  AssetKeyPage out;
+  out.next_cursor = std::move(due.next_cursor);
+  out.asset_keys.reserve(due.items.size());
+  for (auto& k : due.items) out.asset_keys.push_back(std::move(k.asset_key));
+  return out;
+}
+
+Result<core::model::OpenFindingCounts> HttpPlatform::CountOpenFindings(std::string_view asset_key) {
+  SECPLAT_ASSIGN_OR_RETURN(
+      Reply r, Call("GET", "/api/v1/finding-counts?status=open&asset_key=" + EscapeQuery(asset_key),
+                    "", {200}));
+  SECPLAT_ASSIGN_OR_RETURN(ports::store::FindingCounts c, json::DecodeFindingCounts(r.body));
+  auto clamp = [](int64_t v) {
+    return static_cast<int>(std::min<int64_t>(v, std::numeric_limits<int>::max()));
+  };
+  return core::model::OpenFindingCounts{.critical = clamp(c.critical),
+                                        .high = clamp(c.high),
+                                        .medium = clamp(c.medium),
+                                        .low = clamp(c.low),
+                                        .info = clamp(c.info)};
 }
 
 }  // namespace secplat::adapters::api_client

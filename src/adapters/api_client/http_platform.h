@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,8 @@ struct HttpPlatformOptions {
 class HttpPlatform final : public ports::platform::AssetSource,
                            public ports::platform::ScanRequester,
                            public ports::platform::ScanReporter,
-                           public ports::platform::EventSink {
+                           public ports::platform::EventSink,
+                           public ports::platform::PostureGateway {
  public:
   explicit HttpPlatform(HttpPlatformOptions options);
   ~HttpPlatform() override;
@@ -52,6 +54,14 @@ class HttpPlatform final : public ports::platform::AssetSource,
   Status AppendScanJobLog(int64_t id, std::string_view text) override;
   Status RecordFindings(std::span<const core::model::FindingObservation> batch) override;
   Status RecordEvent(const core::model::Envelope& envelope) override;
+  // PostureGateway: GET/PUT /api/v1/posture/{asset_key}, GET /api/v1/posture-due and
+  // GET /api/v1/finding-counts?asset_key=&status=open.
+  Result<std::optional<ports::platform::PostureRecord>> GetPosture(
+      std::string_view asset_key) override;
+  Result<ports::platform::PostureRecord> PutPosture(const ports::platform::PostureRecord& record,
+                                                    int64_t expected_version) override;
+  Result<AssetKeyPage> ListPostureDue(Timestamp now, std::string_view cursor, int limit) override;
+  Result<core::model::OpenFindingCounts> CountOpenFindings(std::string_view asset_key) override;
 
  private:
   struct Reply {

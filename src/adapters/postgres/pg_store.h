@@ -22,8 +22,10 @@
 #define SECPLAT_ADAPTERS_POSTGRES_PG_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -110,6 +112,25 @@ class PgStore final : public ports::store::Store {
   Result<core::model::Finding> ChangeFindingStatus(std::string_view finding_key,
                                                    const core::findings::StatusChange& change,
                                                    const ports::store::WriteContext& ctx) override;
+  // One GROUP BY query (pg_store_posture.cc).
+  Result<ports::store::FindingCounts> CountFindings(
+      const ports::store::FindingFilter& filter) override;
+
+  // PostureStore (pg_store_posture.cc). Audit action: posture.change, only when a write creates
+  // the record or changes its state (ports/store/posture_store.h). PutPosture's compare-and-set
+  // holds across processes: the stored row is locked FOR UPDATE and rewritten with
+  // UPDATE ... WHERE version = expected, a first record goes in with INSERT ... ON CONFLICT DO
+  // NOTHING, and a write that changed no row is kConflict.
+  Result<std::optional<ports::store::StoredPosture>> GetPosture(
+      std::string_view asset_key) override;
+  Result<ports::store::StoredPosture> PutPosture(const ports::store::StoredPosture& record,
+                                                 int64_t expected_version,
+                                                 const ports::store::WriteContext& ctx) override;
+  Result<ports::store::Page<ports::store::StoredPosture>> ListPosture(
+      const ports::store::PostureFilter& filter, const ports::store::PageRequest& page) override;
+  Result<ports::store::PostureDuePage> ListPostureDue(
+      Timestamp now, const std::optional<ports::store::PostureDueKey>& after, int limit) override;
+  Result<std::map<core::model::PostureState, int64_t>> CountPostureByState() override;
 
   // EventStore. Audit action: event.append (only when created; so is the outbox row).
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& envelope,

@@ -13,8 +13,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -75,6 +77,21 @@ class SqliteStore final : public ports::store::Store {
   Result<core::model::Finding> ChangeFindingStatus(std::string_view finding_key,
                                                    const core::findings::StatusChange& change,
                                                    const ports::store::WriteContext& ctx) override;
+  Result<ports::store::FindingCounts> CountFindings(
+      const ports::store::FindingFilter& filter) override;
+
+  // PostureStore (sqlite_store_posture.cc). Audit action: posture.change, only when a write
+  // creates the record or changes its state (ports/store/posture_store.h).
+  Result<std::optional<ports::store::StoredPosture>> GetPosture(
+      std::string_view asset_key) override;
+  Result<ports::store::StoredPosture> PutPosture(const ports::store::StoredPosture& record,
+                                                 int64_t expected_version,
+                                                 const ports::store::WriteContext& ctx) override;
+  Result<ports::store::Page<ports::store::StoredPosture>> ListPosture(
+      const ports::store::PostureFilter& filter, const ports::store::PageRequest& page) override;
+  Result<ports::store::PostureDuePage> ListPostureDue(
+      Timestamp now, const std::optional<ports::store::PostureDueKey>& after, int limit) override;
+  Result<std::map<core::model::PostureState, int64_t>> CountPostureByState() override;
 
   // EventStore. Audit action: event.append (only when created; so is the outbox row).
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& envelope,

@@ -20,6 +20,8 @@ std::string_view PermissionName(Permission p) {
       return "request_scans";
     case Permission::kUpdateScanJobs:
       return "update_scan_jobs";
+    case Permission::kWritePosture:
+      return "write_posture";
     case Permission::kAdminister:
       return "administer";
   }
@@ -38,6 +40,7 @@ bool Allows(Role role, Permission p) {
       return role == Role::kService || role == Role::kAnalyst || role == Role::kAdmin;
     case Permission::kIngestEvents:
     case Permission::kUpdateScanJobs:
+    case Permission::kWritePosture:
       return role == Role::kService || role == Role::kAdmin;
     case Permission::kAdminister:
       return role == Role::kAdmin;

@@ -19,6 +19,7 @@ enum class Permission {
   kIngestEvents,    // POST events: service, admin
   kRequestScans,    // POST scans: analyst, admin, service (the scheduler)
   kUpdateScanJobs,  // scan-job status and log: service, admin
+  kWritePosture,    // PUT posture records (the deriver): service, admin
   kAdminister,      // tokens, audit log, queue administration: admin
 };
 

@@ -4,6 +4,7 @@
 #ifndef SECPLAT_PORTS_STORE_FINDING_STORE_H_
 #define SECPLAT_PORTS_STORE_FINDING_STORE_H_
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,6 +30,18 @@ struct FindingFilter {
   std::optional<Timestamp> since;  // last_seen >= since
 };
 
+// Findings per severity (CountFindings).
+struct FindingCounts {
+  int64_t info = 0;
+  int64_t low = 0;
+  int64_t medium = 0;
+  int64_t high = 0;
+  int64_t critical = 0;
+
+  int64_t total() const { return info + low + medium + high + critical; }
+  bool operator==(const FindingCounts&) const = default;
+};
+
 class FindingStore {
  public:
   virtual ~FindingStore() = default;
@@ -46,6 +59,9 @@ class FindingStore {
   // Ordered by id. Errors: kUnavailable.
   virtual Result<Page<core::model::Finding>> ListFindings(const FindingFilter& filter,
                                                           const PageRequest& page) = 0;
+  // Findings matching `filter` (its severity, if set, too) counted per severity, in one
+  // query (the posture score reads the open findings of an asset). Errors: kUnavailable.
+  virtual Result<FindingCounts> CountFindings(const FindingFilter& filter) = 0;
   // Applies core::findings::ApplyStatusChange in a transaction; audited with before/after.
   // Errors: kNotFound, kInvalidArgument / kConflict (from the core rule), kUnavailable.
   virtual Result<core::model::Finding> ChangeFindingStatus(

@@ -9,6 +9,7 @@
 #include "ports/store/event_store.h"
 #include "ports/store/finding_store.h"
 #include "ports/store/outbox_store.h"
+#include "ports/store/posture_store.h"
 #include "ports/store/scan_job_store.h"
 #include "ports/store/token_store.h"
 
@@ -19,6 +20,7 @@ class Store : public AssetStore,
               public EventStore,
               public ScanJobStore,
               public OutboxStore,
+              public PostureStore,
               public TokenStore,
               public AuditReader,
               public StoreHealth {

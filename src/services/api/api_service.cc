@@ -1,5 +1,6 @@
 #include "services/api/api_service.h"
 
+#include "adapters/json/posture_codec.h"
 #include "adapters/system/crypto.h"
 #include "core/contracts/keys.h"
 #include "core/scans/defaults.h"
@@ -63,6 +64,40 @@ Result<ports::store::AppendOutcome> ApiService::RecordEvent(core::model::Envelop
                                                             const CallMeta& m) {
   if (envelope.request_id.empty()) envelope.request_id = m.request_id;
   return store_.AppendEvent(envelope, Ctx(m));
+}
+
+Result<std::optional<ports::platform::PostureRecord>> ApiService::GetPosture(
+    const std::string& asset_key) {
+  SECPLAT_ASSIGN_OR_RETURN(auto row, store_.GetPosture(asset_key));
+  if (!row) return std::optional<ports::platform::PostureRecord>();
+  SECPLAT_ASSIGN_OR_RETURN(auto record, adapters::json::FromStoredPosture(*row));
+  return std::optional<ports::platform::PostureRecord>(std::move(record));
+}
+
+Result<ports::platform::PostureRecord> ApiService::PutPosture(const std::string& asset_key,
+                                                              ports::platform::PostureRecord record,
+                                                              int64_t expected_version,
+                                                              const CallMeta& m) {
+  auto invalid = [&asset_key](const std::string& field) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      field + ": must be empty or '" + asset_key + "' (the asset of the path)");
+  };
+  if (!record.status.asset_key.empty() && record.status.asset_key != asset_key)
+    return invalid("status.asset_key");
+  for (size_t i = 0; i < record.recent_transitions.size(); ++i) {
+    const auto& t = record.recent_transitions[i];
+    if (!t.asset_key.empty() && t.asset_key != asset_key)
+      return invalid("recent_transitions[" + std::to_string(i) + "].asset_key");
+  }
+  auto& ts = record.recent_transitions;
+  if (ts.size() > static_cast<size_t>(ports::platform::kMaxRecentTransitions))
+    ts.erase(ts.begin(), ts.end() - ports::platform::kMaxRecentTransitions);
+  SECPLAT_ASSIGN_OR_RETURN(ports::store::StoredPosture stored,
+                           store_.PutPosture(adapters::json::ToStoredPosture(asset_key, record),
+                                             expected_version, Ctx(m)));
+  record.version = stored.version;
+  record.updated_at = stored.updated_at;
+  return record;
 }
 
 Result<ports::store::ScanJobOutcome> ApiService::RequestScan(const std::string& asset_key,

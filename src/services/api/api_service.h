@@ -18,6 +18,7 @@
 #include "core/model/event.h"
 #include "core/model/finding.h"
 #include "core/model/scan_job.h"
+#include "ports/platform/platform.h"
 #include "ports/store/store.h"
 
 namespace secplat::services::api {
@@ -65,6 +66,19 @@ class ApiService {
                                                    const std::string& scan_type,
                                                    const std::string& idempotency_key,
                                                    const CallMeta& m);
+
+  // The posture record of an active asset; nullopt when it was never derived. Errors:
+  // kNotFound (asset absent or deleted), kInternal (a stored document does not decode),
+  // kUnavailable.
+  Result<std::optional<ports::platform::PostureRecord>> GetPosture(const std::string& asset_key);
+  // Stores the deriver's record for `asset_key` if the stored version is `expected_version`
+  // (0: none yet): status.asset_key and each transition's asset_key must be empty or
+  // `asset_key`; only the newest ports::platform::kMaxRecentTransitions transitions are kept.
+  // Returns the stored record (new version, updated_at = now). Errors: kInvalidArgument,
+  // kConflict (version moved on: re-read and re-derive), kNotFound, kUnavailable.
+  Result<ports::platform::PostureRecord> PutPosture(const std::string& asset_key,
+                                                    ports::platform::PostureRecord record,
+                                                    int64_t expected_version, const CallMeta& m);
 
   // Issues a new token; the plaintext is returned once and never stored.
   Result<IssuedToken> IssueToken(const std::string& name, core::model::Role role,

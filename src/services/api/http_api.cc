@@ -75,6 +75,7 @@ HttpApi::HttpApi(ports::store::Store& store, ports::Metrics& metrics, const Cloc
   handlers::RegisterScanRoutes(router_, deps);
   handlers::RegisterAdminRoutes(router_, deps);
   handlers::RegisterQueueRoutes(router_, deps, {options_.queue, options_.queue_backend});
+  handlers::RegisterPostureRoutes(router_, deps);
 }
 
 std::string_view HttpApi::OpenApiDocument() { return kOpenApiDocument; }

@@ -57,6 +57,28 @@ Result<model::Finding> MeteredStore::ChangeFindingStatus(std::string_view key,
                                                          const WriteContext& c) {
   return Timed("change_finding_status", [&] { return inner_.ChangeFindingStatus(key, ch, c); });
 }
+Result<FindingCounts> MeteredStore::CountFindings(const FindingFilter& f) {
+  return Timed("count_findings", [&] { return inner_.CountFindings(f); });
+}
+Result<std::optional<StoredPosture>> MeteredStore::GetPosture(std::string_view key) {
+  return Timed("get_posture", [&] { return inner_.GetPosture(key); });
+}
+Result<StoredPosture> MeteredStore::PutPosture(const StoredPosture& r, int64_t expected_version,
+                                               const WriteContext& c) {
+  return Timed("put_posture", [&] { return inner_.PutPosture(r, expected_version, c); });
+}
+Result<Page<StoredPosture>> MeteredStore::ListPosture(const PostureFilter& f,
+                                                      const PageRequest& p) {
+  return Timed("list_posture", [&] { return inner_.ListPosture(f, p); });
+}
+Result<PostureDuePage> MeteredStore::ListPostureDue(Timestamp now,
+                                                    const std::optional<PostureDueKey>& after,
+                                                    int limit) {
+  return Timed("list_posture_due", [&] { return inner_.ListPostureDue(now, after, limit); });
+}
+Result<std::map<model::PostureState, int64_t>> MeteredStore::CountPostureByState() {
+  return Timed("count_posture_by_state", [&] { return inner_.CountPostureByState(); });
+}
 Result<AppendOutcome> MeteredStore::AppendEvent(const model::Envelope& e, const WriteContext& c) {
   return Timed("append_event", [&] { return inner_.AppendEvent(e, c); });
 }

@@ -35,6 +35,16 @@ class MeteredStore final : public ports::store::Store {
   Result<core::model::Finding> ChangeFindingStatus(std::string_view key,
                                                    const core::findings::StatusChange& ch,
                                                    const ports::store::WriteContext& c) override;
+  Result<ports::store::FindingCounts> CountFindings(const ports::store::FindingFilter& f) override;
+  Result<std::optional<ports::store::StoredPosture>> GetPosture(std::string_view key) override;
+  Result<ports::store::StoredPosture> PutPosture(const ports::store::StoredPosture& r,
+                                                 int64_t expected_version,
+                                                 const ports::store::WriteContext& c) override;
+  Result<ports::store::Page<ports::store::StoredPosture>> ListPosture(
+      const ports::store::PostureFilter& f, const ports::store::PageRequest& p) override;
+  Result<ports::store::PostureDuePage> ListPostureDue(
+      Timestamp now, const std::optional<ports::store::PostureDueKey>& after, int limit) override;
+  Result<std::map<core::model::PostureState, int64_t>> CountPostureByState() override;
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& e,
                                                   const ports::store::WriteContext& c) override;
   Result<ports::store::Page<core::model::StoredEvent>> ListEvents(

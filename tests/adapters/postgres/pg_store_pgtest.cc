@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "adapters/postgres/pg_store.h"
+#include "core/model/posture.h"
 #include "core/outbox/messages.h"
 #include "tests/contract/pg_store_factory.h"
 #include "tests/support/postgres_server.h"
@@ -232,6 +233,205 @@ TEST_F(PgStoreTest, NulInTextIsInvalidArgument) {
   EXPECT_EQ(up.error().code, ErrorCode::kInvalidArgument);
 }
 
+// ---- Posture and finding counts ------------------------------------------------------------
+
+// A posture record of `asset_key` in `state` with small valid documents.
+ports::store::StoredPosture MakePosture(const std::string& asset_key,
+                                        core::model::PostureState state, int score) {
+  ports::store::StoredPosture p;
+  p.asset_key = asset_key;
+  p.state = state;
+  p.since = kT0;
+  p.last_result_at = kT0;
+  p.score = score;
+  p.grade = score >= 90 ? "A" : "C";
+  p.confidence = 80;
+  p.status_json = R"({"state":")" + std::string(core::model::PostureStateName(state)) + R"("})";
+  p.score_json = R"({"score":)" + std::to_string(score) + "}";
+  p.transitions_json = "[]";
+  p.check_by = kT0 + minutes(5);
+  return p;
+}
+
+// posture.change audit rows of `asset_key`, oldest first.
+std::vector<core::model::AuditEntry> PostureAudit(PgStore& store, const std::string& asset_key) {
+  std::vector<core::model::AuditEntry> out;
+  auto page = store.ListAudit({.limit = 1000});
+  EXPECT_TRUE(page.has_value()) << Describe(page);
+  if (!page.has_value()) return out;
+  for (auto& e : page->items)
+    if (e.action == "posture.change" && e.target == "posture:" + asset_key)
+      out.push_back(std::move(e));
+  return out;
+}
+
+// Verifies 8 stores (8 connections, as 8 deriver replicas) writing one asset's posture with the
+// same expected version at once: exactly one write wins per round, every other one is kConflict
+// naming both versions, and only the winner is audited.
+TEST_F(PgStoreTest, ParallelPutPostureWithOneExpectedVersionHasOneWinner) {
+  constexpr int kWriters = 8;
+  auto stores = MoreStores(kWriters);
+  ASSERT_EQ(stores.size(), static_cast<size_t>(kWriters));
+  using core::model::PostureState;
+  // Round 0 creates the record (expected 0); round 1 changes its state (expected 1); round 2
+  // keeps the state (expected 2: no audit row).
+  const PostureState states[] = {PostureState::kUp, PostureState::kDown, PostureState::kDown};
+  for (int64_t round = 0; round < 3; ++round) {
+    std::latch start(kWriters);
+    std::vector<Result<ports::store::StoredPosture>> results(
+        kWriters, Unexpected(ErrorCode::kInternal, "not run"));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kWriters; ++i) {
+      threads.emplace_back([&, i] {
+        start.arrive_and_wait();
+        results[i] = stores[i]->PutPosture(MakePosture("web-1", states[round], 50 + i), round,
+                                           MakeWriteContext(kT0 + minutes(round)));
+      });
+    }
+    for (auto& t : threads) t.join();
+    int winner = -1;
+    for (int i = 0; i < kWriters; ++i) {
+      if (results[i].has_value()) {
+        EXPECT_EQ(winner, -1) << "two writers won round " << round;
+        winner = i;
+        EXPECT_EQ(results[i]->version, round + 1);
+      } else {
+        EXPECT_EQ(results[i].error().code, ErrorCode::kConflict) << Describe(results[i]);
+        EXPECT_NE(results[i].error().message.find("version " + std::to_string(round + 1) +
+                                                  ", not " + std::to_string(round)),
+                  std::string::npos)
+            << results[i].error().message;
+      }
+    }
+    ASSERT_NE(winner, -1) << "nobody won round " << round;
+    auto got = store_->GetPosture("web-1");
+    ASSERT_TRUE(got.has_value()) << Describe(got);
+    ASSERT_TRUE(got->has_value());
+    EXPECT_EQ(**got, *results[winner]) << "the stored record is the winner's";
+  }
+  auto audit = PostureAudit(*store_, "web-1");
+  ASSERT_EQ(audit.size(), 2u) << "create and the one state change";
+  EXPECT_TRUE(audit[0].before_json.empty());
+  EXPECT_NE(audit[1].before_json.find(R"("state":"up")"), std::string::npos);
+  EXPECT_NE(audit[1].after_json.find(R"("state":"down")"), std::string::npos);
+}
+
+// Verifies a posture write and a soft delete of its asset racing each other: the write either
+// lands before the delete or is kNotFound, and a deleted asset's posture is never readable.
+TEST_F(PgStoreTest, PutPostureRacingDeleteAssetNeverWritesADeletedAsset) {
+  auto stores = MoreStores(2);
+  ASSERT_EQ(stores.size(), 2u);
+  for (int round = 0; round < 5; ++round) {
+    const std::string key = "race-" + std::to_string(round);
+    ASSERT_TRUE(store_->CreateAsset(MakeAsset(key), MakeWriteContext(kT0)).has_value());
+    std::latch start(2);
+    Result<ports::store::StoredPosture> put = Unexpected(ErrorCode::kInternal, "not run");
+    std::thread writer([&] {
+      start.arrive_and_wait();
+      put = stores[0]->PutPosture(MakePosture(key, core::model::PostureState::kUp, 90), 0,
+                                  MakeWriteContext(kT0));
+    });
+    std::thread deleter([&] {
+      start.arrive_and_wait();
+      EXPECT_TRUE(stores[1]->DeleteAsset(key, MakeWriteContext(kT0)).has_value());
+    });
+    writer.join();
+    deleter.join();
+    if (!put.has_value()) {
+      EXPECT_EQ(put.error().code, ErrorCode::kNotFound) << Describe(put);
+    }
+    auto got = store_->GetPosture(key);
+    ASSERT_FALSE(got.has_value());
+    EXPECT_EQ(got.error().code, ErrorCode::kNotFound);
+  }
+}
+
+// Verifies CountFindings counts per severity in one query and applies every filter, agreeing
+// with ListFindings under the same filter.
+TEST_F(PgStoreTest, CountFindingsCountsPerSeverityUnderEachFilter) {
+  using core::model::FindingStatus;
+  using core::model::Severity;
+  ASSERT_TRUE(store_->CreateAsset(MakeAsset("web-2"), MakeWriteContext(kT0)).has_value());
+  struct Seed {
+    std::string key;
+    std::string asset;
+    Severity severity;
+    Timestamp seen;
+  };
+  const std::vector<Seed> seeds = {
+      {"a-info", "web-1", Severity::kInfo, kT0},
+      {"a-low", "web-1", Severity::kLow, kT0},
+      {"a-high-1", "web-1", Severity::kHigh, kT0 + hours(1)},
+      {"a-high-2", "web-1", Severity::kHigh, kT0 + hours(2)},
+      {"a-crit", "web-1", Severity::kCritical, kT0 + hours(2)},
+      {"b-med", "web-2", Severity::kMedium, kT0},
+      {"b-crit", "web-2", Severity::kCritical, kT0 + hours(3)},
+  };
+  for (const Seed& s : seeds) {
+    auto obs = MakeObservation(s.key, s.asset, s.seen);
+    obs.severity = s.severity;
+    ASSERT_TRUE(store_->UpsertFinding(obs, MakeWriteContext(s.seen)).has_value()) << s.key;
+  }
+  ASSERT_TRUE(store_
+                  ->ChangeFindingStatus("a-high-1", {.to = FindingStatus::kResolved},
+                                        MakeWriteContext(kT0 + hours(4)))
+                  .has_value());
+
+  // Expected counts from ListFindings, so both queries must apply the filter alike.
+  auto expected = [&](const ports::store::FindingFilter& filter) {
+    ports::store::FindingCounts c;
+    auto page = store_->ListFindings(filter, {.limit = 1000});
+    EXPECT_TRUE(page.has_value()) << Describe(page);
+    if (!page.has_value()) return c;
+    for (const auto& f : page->items) {
+      switch (f.severity) {
+        case Severity::kInfo:
+          ++c.info;
+          break;
+        case Severity::kLow:
+          ++c.low;
+          break;
+        case Severity::kMedium:
+          ++c.medium;
+          break;
+        case Severity::kHigh:
+          ++c.high;
+          break;
+        case Severity::kCritical:
+          ++c.critical;
+          break;
+      }
+    }
+    return c;
+  };
+  const std::vector<ports::store::FindingFilter> filters = {
+      {},
+      {.asset_key = "web-1"},
+      {.asset_key = "web-1", .status = FindingStatus::kOpen},
+      {.severity = Severity::kCritical},
+      {.since = kT0 + hours(2)},
+      {.asset_key = "web-2", .severity = Severity::kMedium, .status = FindingStatus::kOpen},
+      {.asset_key = "nobody"},
+  };
+  for (size_t i = 0; i < filters.size(); ++i) {
+    auto counts = store_->CountFindings(filters[i]);
+    ASSERT_TRUE(counts.has_value()) << Describe(counts);
+    EXPECT_EQ(*counts, expected(filters[i])) << "filter " << i;
+  }
+  // And against the seeds themselves.
+  auto all = store_->CountFindings({});
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->total(), static_cast<int64_t>(seeds.size()));
+  EXPECT_EQ(all->critical, 2);
+  auto open_web1 = store_->CountFindings({.asset_key = "web-1", .status = FindingStatus::kOpen});
+  ASSERT_TRUE(open_web1.has_value());
+  EXPECT_EQ(*open_web1,
+            (ports::store::FindingCounts{.info = 1, .low = 1, .high = 1, .critical = 1}));
+  auto nul = store_->CountFindings({.asset_key = std::string("web\0-1", 6)});
+  ASSERT_FALSE(nul.has_value());
+  EXPECT_EQ(nul.error().code, ErrorCode::kInvalidArgument);
+}
+
 // ---- Append-only ---------------------------------------------------------------------------
 
 // Verifies the database itself refuses UPDATE and DELETE on events and audit_log.
@@ -384,7 +584,7 @@ TEST_F(PgStoreTest, StatementTimeoutIsDeadlineExceeded) {
 
 // ---- Migrations ----------------------------------------------------------------------------
 
-// Verifies a fresh database gets both migrations, a second Open applies nothing, and two stores
+// Verifies a fresh database gets every migration, a second Open applies nothing, and two stores
 // opening an empty database at the same moment both succeed (the advisory lock serialises them).
 TEST_F(PgStoreTest, MigrationsApplyOnceAndAreIdempotent) {
   PostgresServer* server = factory_.server;
@@ -407,7 +607,7 @@ TEST_F(PgStoreTest, MigrationsApplyOnceAndAreIdempotent) {
   for (auto& o : opened) ASSERT_TRUE(o.has_value()) << Describe(o);
   auto applied = (*opened[0])->AppliedMigrations();
   ASSERT_TRUE(applied.has_value());
-  EXPECT_EQ(*applied, (std::vector<std::string>{"0001", "0002"}));
+  EXPECT_EQ(*applied, (std::vector<std::string>{"0001", "0002", "0003"}));
   auto again = (*opened[1])->Migrate();
   ASSERT_TRUE(again.has_value()) << Describe(again);
   EXPECT_TRUE(again->empty());

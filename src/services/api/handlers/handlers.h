@@ -30,6 +30,8 @@ void RegisterEventRoutes(Router& router, Deps deps);
 void RegisterScanRoutes(Router& router, Deps deps);
 void RegisterAdminRoutes(Router& router, Deps deps);
 void RegisterQueueRoutes(Router& router, Deps deps, QueueDeps queue);
+// Posture (GET list/detail, PUT by the deriver, due list) and finding counts.
+void RegisterPostureRoutes(Router& router, Deps deps);
 
 // Shared helpers for handlers.
 CallMeta Meta(const RequestContext& ctx);

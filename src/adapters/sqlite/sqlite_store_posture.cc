@@ -1,0 +1,261 @@
+// SqliteStore: posture records (ports/store/posture_store.h), one row of asset_status per asset
+// (migrations/sqlite/0003_posture.sql). PutPosture reads the stored version and writes the row
+// in one write transaction; the single writer connection makes the compare-and-set atomic.
+#include <string>
+
+#include "adapters/sqlite/json_writer.h"
+#include "adapters/sqlite/sqlite_store.h"
+#include "adapters/sqlite/store_internal.h"
+#include "core/model/posture.h"
+
+namespace secplat::adapters::sqlite {
+
+using core::model::PostureState;
+using ports::store::Page;
+using ports::store::PageRequest;
+using ports::store::PostureDueKey;
+using ports::store::PostureDuePage;
+using ports::store::PostureFilter;
+using ports::store::StoredPosture;
+using ports::store::WriteContext;
+
+namespace {
+
+// Summary columns (documents excluded), in the order ReadSummary expects them, after the asset
+// key: s.* may be NULL (LEFT JOIN: never derived).
+#define SECPLAT_SQLITE_POSTURE_SUMMARY                                              \
+  "s.state, s.since, s.last_result_at, s.score, s.grade, s.confidence, s.version, " \
+  "s.updated_at, s.check_by"
+
+// Reads the summary starting at column `col` (asset_key at col - 1).
+Result<StoredPosture> ReadSummary(const Statement& s, int col) {
+  StoredPosture p;
+  p.asset_key = s.Text(col - 1);
+  if (s.IsNull(col)) return p;  // never derived: version 0, state unknown
+  std::string state = s.Text(col);
+  auto parsed = core::model::ParsePostureState(state);
+  if (!parsed)
+    return Unexpected(ErrorCode::kInternal,
+                      "asset_status: unknown state " + internal::Quoted(state));
+  p.state = *parsed;
+  p.since = s.OptTime(col + 1);
+  p.last_result_at = s.OptTime(col + 2);
+  p.score = static_cast<int>(s.Int64(col + 3));
+  p.grade = s.Text(col + 4);
+  p.confidence = static_cast<int>(s.Int64(col + 5));
+  p.version = s.Int64(col + 6);
+  p.updated_at = s.Time(col + 7);
+  p.check_by = s.OptTime(col + 8);
+  return p;
+}
+
+Result<bool> AssetActive(Connection& db, std::string_view asset_key) {
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db.Prepare("SELECT 1 FROM assets WHERE asset_key = ?1 AND deleted_at IS NULL"));
+  s->Bind(1, asset_key);
+  return s->Step();
+}
+
+// The full record of an asset, or nullopt when it has none (the asset is not checked here).
+Result<std::optional<StoredPosture>> FindPosture(Connection& db, std::string_view asset_key) {
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db.Prepare("SELECT s.asset_key, " SECPLAT_SQLITE_POSTURE_SUMMARY
+                 ", s.status_json, s.score_json, s.transitions_json FROM asset_status s "
+                 "WHERE s.asset_key = ?1"));
+  s->Bind(1, asset_key);
+  SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<StoredPosture>();
+  SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, 1));
+  p.status_json = s->Text(10);
+  p.score_json = s->Text(11);
+  p.transitions_json = s->Text(12);
+  return std::optional<StoredPosture>(std::move(p));
+}
+
+// True when `text` is valid JSON starting with `open` ('{' or '[').
+bool IsJsonOf(std::string_view text, char open) {
+  size_t i = text.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && text[i] == open && IsValidJson(text);
+}
+
+Status Validate(const StoredPosture& p) {
+  auto invalid = [](std::string what) {
+    return Unexpected(ErrorCode::kInvalidArgument, std::move(what));
+  };
+  if (p.score < 0 || p.score > 100) return invalid("score: must be between 0 and 100");
+  if (p.confidence < 0 || p.confidence > 100)
+    return invalid("confidence: must be between 0 and 100");
+  if (p.grade.empty()) return invalid("grade: required");
+  if (!IsJsonOf(p.status_json, '{')) return invalid("status: must be a JSON object");
+  if (!IsJsonOf(p.score_json, '{')) return invalid("score: must be a JSON object");
+  if (!IsJsonOf(p.transitions_json, '['))
+    return invalid("recent_transitions: must be a JSON array");
+  return OkStatus();
+}
+
+// The audit summary of a record.
+std::string AuditJson(const StoredPosture& p) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("state").String(core::model::PostureStateName(p.state));
+  w.Key("since").Time(p.since);
+  w.Key("score").Int(p.score);
+  w.Key("grade").String(p.grade);
+  w.Key("version").Int(p.version);
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+Result<std::optional<StoredPosture>> SqliteStore::GetPosture(std::string_view asset_key) {
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(bool active, AssetActive(*db, asset_key));
+  if (!active) return internal::NotFound("asset " + internal::Quoted(asset_key));
+  return FindPosture(*db, asset_key);
+}
+
+Result<StoredPosture> SqliteStore::PutPosture(const StoredPosture& record, int64_t expected_version,
+                                              const WriteContext& ctx) {
+  SECPLAT_RETURN_IF_ERROR(Validate(record));
+  if (expected_version < 0)
+    return Unexpected(ErrorCode::kInvalidArgument, "expected_version: must not be negative");
+  return WriteTx([&](Connection& db) -> Result<StoredPosture> {
+    SECPLAT_ASSIGN_OR_RETURN(bool active, AssetActive(db, record.asset_key));
+    if (!active) return internal::NotFound("asset " + internal::Quoted(record.asset_key));
+    SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredPosture> before,
+                             FindPosture(db, record.asset_key));
+    const int64_t stored = before ? before->version : 0;
+    if (stored != expected_version)
+      return Unexpected(ErrorCode::kConflict, "posture of asset " +
+                                                  internal::Quoted(record.asset_key) +
+                                                  " is at version " + std::to_string(stored) +
+                                                  ", not " + std::to_string(expected_version));
+    StoredPosture after = record;
+    after.version = stored + 1;
+    after.updated_at = ctx.now;
+    SECPLAT_ASSIGN_OR_RETURN(
+        StatementLease s,
+        db.Prepare("INSERT INTO asset_status(asset_key, state, status_num, since, "
+                   "last_result_at, score, grade, confidence, check_by, version, updated_at, "
+                   "status_json, score_json, transitions_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT(asset_key) DO UPDATE SET "
+                   "state = excluded.state, status_num = excluded.status_num, "
+                   "since = excluded.since, last_result_at = excluded.last_result_at, "
+                   "score = excluded.score, grade = excluded.grade, "
+                   "confidence = excluded.confidence, check_by = excluded.check_by, "
+                   "version = excluded.version, updated_at = excluded.updated_at, "
+                   "status_json = excluded.status_json, score_json = excluded.score_json, "
+                   "transitions_json = excluded.transitions_json"));
+    s->Bind(1, after.asset_key);
+    s->Bind(2, core::model::PostureStateName(after.state));
+    s->Bind(3, core::model::StatusNum(after.state));
+    s->Bind(4, after.since);
+    s->Bind(5, after.last_result_at);
+    s->Bind(6, after.score);
+    s->Bind(7, after.grade);
+    s->Bind(8, after.confidence);
+    s->Bind(9, after.check_by);
+    s->Bind(10, after.version);
+    s->Bind(11, after.updated_at);
+    s->Bind(12, after.status_json);
+    s->Bind(13, after.score_json);
+    s->Bind(14, after.transitions_json);
+    SECPLAT_RETURN_IF_ERROR(s->Run());
+    if (!before || before->state != after.state) {
+      SECPLAT_RETURN_IF_ERROR(
+          internal::InsertAudit(db, ctx, "posture.change", "posture:" + after.asset_key,
+                                before ? AuditJson(*before) : "", AuditJson(after)));
+    }
+    return after;
+  });
+}
+
+Result<Page<StoredPosture>> SqliteStore::ListPosture(const PostureFilter& filter,
+                                                     const PageRequest& page) {
+  const int limit = internal::ClampLimit(page.limit);
+  std::string sql = "SELECT a.id, a.asset_key, " SECPLAT_SQLITE_POSTURE_SUMMARY
+                    " FROM assets a LEFT JOIN asset_status s ON s.asset_key = a.asset_key"
+                    " WHERE a.deleted_at IS NULL AND a.id > ?1";
+  if (filter.state) {
+    sql += *filter.state == PostureState::kUnknown ? " AND COALESCE(s.state, 'unknown') = ?3"
+                                                   : " AND s.state = ?3";
+  }
+  if (filter.grade) sql += " AND s.grade = ?4";
+  sql += " ORDER BY a.id LIMIT ?2";
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s, db->Prepare(sql));
+  s->Bind(1, page.after);
+  s->Bind(2, limit + 1);
+  if (filter.state) s->Bind(3, core::model::PostureStateName(*filter.state));
+  if (filter.grade) s->Bind(4, *filter.grade);
+  Page<StoredPosture> out;
+  int64_t last_id = 0;
+  while (true) {
+    SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    if (static_cast<int>(out.items.size()) == limit) {  // the probe row: another page exists
+      out.next_after = last_id;
+      break;
+    }
+    last_id = s->Int64(0);
+    SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, 2));
+    out.items.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<PostureDuePage> SqliteStore::ListPostureDue(Timestamp now,
+                                                   const std::optional<PostureDueKey>& after,
+                                                   int limit) {
+  limit = internal::ClampLimit(limit);
+  std::string sql =
+      "SELECT s.check_by, s.asset_key FROM asset_status s JOIN assets a ON a.asset_key = "
+      "s.asset_key AND a.deleted_at IS NULL WHERE s.check_by IS NOT NULL AND s.check_by <= ?1";
+  if (after) sql += " AND (s.check_by, s.asset_key) > (?3, ?4)";
+  sql += " ORDER BY s.check_by, s.asset_key LIMIT ?2";
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s, db->Prepare(sql));
+  s->Bind(1, now);
+  s->Bind(2, limit + 1);
+  if (after) {
+    s->Bind(3, after->check_by);
+    s->Bind(4, after->asset_key);
+  }
+  PostureDuePage out;
+  while (true) {
+    SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    if (static_cast<int>(out.items.size()) == limit) {
+      out.next_after = out.items.back();
+      break;
+    }
+    out.items.push_back(PostureDueKey{s->Time(0), s->Text(1)});
+  }
+  return out;
+}
+
+Result<std::map<PostureState, int64_t>> SqliteStore::CountPostureByState() {
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db->Prepare("SELECT COALESCE(s.state, 'unknown'), COUNT(*) FROM assets a LEFT JOIN "
+                  "asset_status s ON s.asset_key = a.asset_key WHERE a.deleted_at IS NULL "
+                  "GROUP BY 1"));
+  std::map<PostureState, int64_t> counts;
+  while (true) {
+    SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    std::string state = s->Text(0);
+    auto parsed = core::model::ParsePostureState(state);
+    if (!parsed)
+      return Unexpected(ErrorCode::kInternal,
+                        "asset_status: unknown state " + internal::Quoted(state));
+    counts[*parsed] += s->Int64(1);
+  }
+  return counts;
+}
+
+}  // namespace secplat::adapters::sqlite
