@@ -1,5 +1,6 @@
 #include "cmd/wiring.h"
 
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -7,10 +8,12 @@
 
 #include "adapters/http/server.h"
 #include "adapters/metrics/prometheus_metrics.h"
+#include "adapters/postgres/pg_store.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/system/files.h"
 #include "adapters/system/system_clock.h"
 #include "config/parse.h"
+#include "core/posture/rules.h"
 #include "jobqueue/embedded_queue.h"
 #include "jobqueue/redis_streams_queue.h"
 #include "log/logger.h"
@@ -45,11 +48,54 @@ Result<std::string> SqlitePath(const config::Config& cfg) {
     return path;
   }
   return Unexpected(ErrorCode::kInvalidArgument,
-                    "storage.database_url: only sqlite is available in this build "
-                    "(PostgreSQL support is tracked in issue 7)");
+                    "storage.database_url: not a SQLite URL (use sqlite:<path> or "
+                    "postgres://user@host:port/db)");
+}
+
+namespace {
+
+bool IsPostgresUrl(std::string_view url) {
+  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+}
+
+// postgres://user@host/db + a password from the secret -> postgres://user:pw@host/db, the
+// password percent-encoded. Lives only in memory (never logged: PgStore errors quote no URL).
+std::string WithPassword(const std::string& url, const std::string& password) {
+  if (password.empty()) return url;
+  size_t scheme = url.find("://");
+  size_t at = url.find('@', scheme + 3);
+  size_t slash = url.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return url;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (unsigned char c : password) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 15];
+    }
+  }
+  return url.substr(0, at) + ":" + encoded + url.substr(at);
+}
+
+}  // namespace
+
+bool UsesPostgres(const config::Config& cfg) { return IsPostgresUrl(cfg.storage.database_url); }
+
+std::string PostgresUrl(const config::Config& cfg) {
+  return WithPassword(cfg.storage.database_url, cfg.storage.database_password.Reveal());
 }
 
 Result<std::unique_ptr<ports::store::Store>> OpenStore(const config::Config& cfg, bool migrate) {
+  if (UsesPostgres(cfg)) {
+    adapters::postgres::PgOptions opts;
+    opts.url = PostgresUrl(cfg);
+    opts.apply_migrations = migrate;
+    SECPLAT_ASSIGN_OR_RETURN(auto store, adapters::postgres::PgStore::Open(opts));
+    return std::unique_ptr<ports::store::Store>(std::move(store));
+  }
   SECPLAT_ASSIGN_OR_RETURN(std::string path, SqlitePath(cfg));
   SECPLAT_RETURN_IF_ERROR(adapters::system::EnsureDirectory(cfg.storage.data_dir));
   auto slash = path.find_last_of('/');
@@ -172,7 +218,8 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHan
 
 int ServeApiRole(const config::Config& cfg, std::string_view role, const std::string& ready_file,
                  std::stop_token stop,
-                 const std::function<bool(ports::store::Store&)>& before_serve) {
+                 const std::function<bool(ports::store::Store&)>& before_serve,
+                 const std::function<void(int port)>& on_listening) {
   InitLogging(cfg, role);
   const std::string action = std::string(role) + ".start";
   auto store = OpenStore(cfg, /*migrate=*/true);
@@ -189,6 +236,7 @@ int ServeApiRole(const config::Config& cfg, std::string_view role, const std::st
     return 1;
   }
   return RunApiServer(cfg, **store, &*queue, stop, [&](int port) {
+    if (on_listening) on_listening(port);
     if (!ready_file.empty())
       (void)adapters::system::WriteFileAtomic(ready_file, std::to_string(port) + "\n", 0644);
   });
@@ -206,6 +254,52 @@ Result<std::unique_ptr<adapters::api_client::HttpPlatform>> MakePlatformClient(
   return std::make_unique<adapters::api_client::HttpPlatform>(
       adapters::api_client::HttpPlatformOptions{.base_url = cfg.platform.api_url,
                                                 .token = cfg.platform.token.Reveal()});
+}
+
+namespace {
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(std::move(item));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+adapters::probe::CurlProberOptions ProberOptionsFromConfig(const config::Config& cfg) {
+  adapters::probe::CurlProberOptions o;
+  o.policy.allow_loopback = cfg.worker.allow_loopback;
+  o.policy.allow_private = cfg.worker.allow_private;
+  o.policy.allow_cidrs = SplitList(cfg.worker.allow_cidrs);
+  o.policy.deny_cidrs = SplitList(cfg.worker.deny_cidrs);
+  o.ca_file = cfg.worker.ca_file;
+  o.max_connections_per_host = cfg.worker.per_host_connections;
+  for (const std::string& pair : SplitList(cfg.worker.static_hosts)) {
+    size_t eq = pair.find('=');
+    if (eq != std::string::npos) o.static_hosts[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  return o;
+}
+
+Result<core::model::PostureRules> PostureRulesFromConfig(const config::Config& cfg) {
+  core::model::PostureRules rules;
+  rules.fail_threshold = cfg.posture.fail_threshold;
+  rules.recover_threshold = cfg.posture.recover_threshold;
+  rules.debounce_window = cfg.posture.debounce_window;
+  rules.flap_window = cfg.posture.flap_window;
+  rules.flap_low = cfg.posture.flap_low_percent / 100.0;
+  rules.flap_high = cfg.posture.flap_high_percent / 100.0;
+  SECPLAT_RETURN_IF_ERROR(core::posture::ValidateRules(rules));
+  return rules;
 }
 
 }  // namespace secplat::cmd

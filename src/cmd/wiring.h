@@ -10,8 +10,10 @@
 #include <string>
 
 #include "adapters/api_client/http_platform.h"
+#include "adapters/probe/curl_prober.h"
 #include "config/config.h"
 #include "core/common/result.h"
+#include "core/model/posture.h"
 #include "jobqueue/job_queue.h"
 #include "ports/store/store.h"
 
@@ -26,6 +28,11 @@ void InitLogging(const config::Config& cfg, std::string_view service);
 
 // Where the SQLite database lives for this config. Errors: kInvalidArgument (unsupported URL).
 Result<std::string> SqlitePath(const config::Config& cfg);
+// True when storage.database_url selects PostgreSQL (postgres:// or postgresql://).
+bool UsesPostgres(const config::Config& cfg);
+// The PostgreSQL connection URL with the configured password (storage.database_password or
+// its file) put in; for PgStore only, never to be printed.
+std::string PostgresUrl(const config::Config& cfg);
 
 // Opens the configured store, creating the data dir; applies migrations when `migrate`.
 Result<std::unique_ptr<ports::store::Store>> OpenStore(const config::Config& cfg, bool migrate);
@@ -49,9 +56,19 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHan
 // API server until `stop`. `before_serve` runs once the store is open (up's first-admin
 // bootstrap) and may veto the start by returning false. Writes the port to `ready_file` when
 // set. Returns the process exit code.
+// `on_listening` runs once the server accepts connections, with its port (up starts the other
+// roles there).
 int ServeApiRole(const config::Config& cfg, std::string_view role, const std::string& ready_file,
                  std::stop_token stop,
-                 const std::function<bool(ports::store::Store&)>& before_serve = {});
+                 const std::function<bool(ports::store::Store&)>& before_serve = {},
+                 const std::function<void(int port)>& on_listening = {});
+
+// The worker's prober settings from worker.* (target rules, CA file, per-host limit, static
+// hosts).
+adapters::probe::CurlProberOptions ProberOptionsFromConfig(const config::Config& cfg);
+
+// The global posture rules from posture.*. Errors: kInvalidArgument (ValidateRules' message).
+Result<core::model::PostureRules> PostureRulesFromConfig(const config::Config& cfg);
 
 // The API client roles other than api use (platform.api_url + platform.token). Errors:
 // kInvalidArgument when no token is configured (the message names the settings to use).

@@ -113,11 +113,15 @@ struct WorkerConfig {
   int max_in_flight = 0;         // 1..100000 scans at once in one process
   int api_threads = 0;           // 1..64 threads for the (blocking) API calls around scans
   int per_host_connections = 0;  // 1..1000 concurrent connections to one host:port
+  Duration lease{};              // > 0: a job whose worker died goes to another after this
   bool allow_loopback = false;   // 127.0.0.0/8, ::1
   bool allow_private = false;    // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
   std::string allow_cidrs;       // comma-separated CIDRs allowed even if otherwise denied
   std::string deny_cidrs;        // comma-separated CIDRs denied whatever else says
   std::string ca_file;           // PEM bundle for trust checks; "" = the system bundle
+  // "name=ip,name=ip": names resolved to these addresses instead of DNS (like /etc/hosts; the
+  // target rules still judge the address).
+  std::string static_hosts;
   bool operator==(const WorkerConfig&) const = default;
 };
 

@@ -33,11 +33,13 @@ Config DefaultConfig() {
   c.worker.max_in_flight = 256;
   c.worker.api_threads = 4;
   c.worker.per_host_connections = 4;
+  c.worker.lease = seconds(60);
   c.worker.allow_loopback = false;
   c.worker.allow_private = false;
   c.worker.allow_cidrs = "";
   c.worker.deny_cidrs = "";
   c.worker.ca_file = "";
+  c.worker.static_hosts = "";
 
   c.scheduler.interval = seconds(10);
 

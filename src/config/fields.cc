@@ -364,6 +364,29 @@ Problem CheckCidrList(std::string_view text) {
   return std::nullopt;
 }
 
+// "name=ip, name=ip" with DNS names and IP literals; empty is fine.
+Problem CheckStaticHosts(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    size_t eq = item.find('=');
+    std::string ip(eq == std::string_view::npos ? "" : item.substr(eq + 1));
+    unsigned char buf[16];
+    bool ip_ok = ip.find('\0') == std::string::npos && (inet_pton(AF_INET, ip.c_str(), buf) == 1 ||
+                                                        inet_pton(AF_INET6, ip.c_str(), buf) == 1);
+    if (eq == std::string_view::npos || !IsHostOrAddress(item.substr(0, eq)) || !ip_ok) {
+      return "must be a comma-separated list of name=ip like site.test=127.0.0.1, got " +
+             QuoteForMessage(item);
+    }
+    pos = comma + 1;
+  }
+  return std::nullopt;
+}
+
 std::vector<Field> BuildFields() {
   using C = Config;
   using Srv = ServerConfig;
@@ -408,11 +431,13 @@ std::vector<Field> BuildFields() {
       IntField("worker", "max_in_flight", &C::worker, &Wrk::max_in_flight, 1, 100000),
       IntField("worker", "api_threads", &C::worker, &Wrk::api_threads, 1, 64),
       IntField("worker", "per_host_connections", &C::worker, &Wrk::per_host_connections, 1, 1000),
+      DurationField("worker", "lease", &C::worker, &Wrk::lease),
       BoolField("worker", "allow_loopback", &C::worker, &Wrk::allow_loopback),
       BoolField("worker", "allow_private", &C::worker, &Wrk::allow_private),
       StringField("worker", "allow_cidrs", &C::worker, &Wrk::allow_cidrs, &CheckCidrList),
       StringField("worker", "deny_cidrs", &C::worker, &Wrk::deny_cidrs, &CheckCidrList),
       StringField("worker", "ca_file", &C::worker, &Wrk::ca_file, nullptr),
+      StringField("worker", "static_hosts", &C::worker, &Wrk::static_hosts, &CheckStaticHosts),
 
       DurationField("scheduler", "interval", &C::scheduler, &SchedulerConfig::interval),
 

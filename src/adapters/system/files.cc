@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -48,6 +49,30 @@ Status WriteFileAtomic(const std::string& path, const std::string& content, unsi
                       "cannot write '" + path + "': " + std::strerror(err));
   }
   return OkStatus();
+}
+
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    int err = errno;
+    return Unexpected(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kUnavailable,
+                      path + ": " + std::strerror(err));
+  }
+  std::string out;
+  char buf[8192];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    out.append(buf, n);
+    if (out.size() > max_bytes) {
+      std::fclose(f);
+      return Unexpected(ErrorCode::kResourceExhausted,
+                        path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    }
+  }
+  bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Unexpected(ErrorCode::kUnavailable, path + ": read error");
+  return out;
 }
 
 }  // namespace secplat::adapters::system

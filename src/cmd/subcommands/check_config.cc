@@ -18,7 +18,8 @@ Subcommand CheckConfigSubcommand() {
             return [&global]() {
               auto cfg = LoadConfigOrReport(global.config_path);
               if (!cfg) return 2;
-              auto path = SqlitePath(*cfg);
+              auto path =
+                  UsesPostgres(*cfg) ? Result<std::string>(std::string()) : SqlitePath(*cfg);
               if (!path) {
                 std::fprintf(stderr, "config: %s\n", path.error().message.c_str());
                 std::fprintf(stderr, "config: 1 problem(s); nothing started\n");

@@ -32,6 +32,8 @@ Subcommand QueueSubcommand();
 Subcommand TokenSubcommand();
 Subcommand VersionSubcommand();
 Subcommand SchedulerSubcommand();
+Subcommand WorkerSubcommand();
+Subcommand DeriverSubcommand();
 
 }  // namespace secplat::cmd
 

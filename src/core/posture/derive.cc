@@ -285,7 +285,7 @@ double FlapValue(uint64_t bits, int count, int window) {
     sum += 0.8 + step * (window - 1 - i);
     changes &= changes - 1;
   }
-  return sum / window;
+  return std::min(1.0, sum / window);  // the weights average 1: clamp float rounding
 }
 
 bool IsImportantTransition(PostureState from, PostureState to) {

@@ -177,6 +177,16 @@ TEST(ApplyResults, MatchesDerivePosture) {
 }
 
 // Verifies the flap value formula: weights 0.8 (oldest) .. 1.2 (newest), divided by the window.
+// Verifies a result that changed every time gives exactly 1 (never above, whatever rounding).
+TEST(FlapValue, NeverExceedsOne) {
+  for (int window = 2; window <= 64; ++window) {
+    const uint64_t alternating = 0x5555555555555555ULL;
+    double v = FlapValue(alternating, 64, window);
+    EXPECT_LE(v, 1.0) << window;
+    EXPECT_GE(v, 0.98) << window;
+  }
+}
+
 TEST(FlapValue, WeightsChangesLinearly) {
   EXPECT_DOUBLE_EQ(FlapValue(0, 0, 20), 0.0);
   EXPECT_DOUBLE_EQ(FlapValue(0b1, 1, 20), 0.0);        // a first result has no change bit
