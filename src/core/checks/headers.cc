@@ -305,7 +305,14 @@ HeadersGrade GradeHeaders(const HeadersObservation& obs) {
     penalties += present.modifier;
     add(std::move(present));
 
-    std::optional<int64_t> max_age = hsts.empty() ? std::nullopt : HstsMaxAge(hsts.front());
+    // -1: no usable max-age. (A plain integer, not std::optional: g++ 12 at -O2 reports a
+    // false maybe-uninitialized on the optional's payload here.)
+    int64_t max_age = -1;
+    if (!hsts.empty()) {
+      if (std::optional<int64_t> parsed = HstsMaxAge(hsts.front()); parsed.has_value()) {
+        max_age = *parsed;
+      }
+    }
     HeaderCheck age{.check_id = "hsts_max_age_short",
                     .location = loc,
                     .severity = Severity::kLow,
@@ -313,17 +320,17 @@ HeadersGrade GradeHeaders(const HeadersObservation& obs) {
                     .observed = raw};
     if (hsts.empty()) {
       age.reason = "not applicable: no HSTS header";
-    } else if (!max_age) {
+    } else if (max_age < 0) {
       age.passed = false;
       age.reason = "max-age missing, repeated or not a number: the header is ignored";
       age.modifier = -20;
-    } else if (*max_age < kHstsMinMaxAge) {
+    } else if (max_age < kHstsMinMaxAge) {
       age.passed = false;
-      age.reason = "max-age " + std::to_string(*max_age) + " is under " +
+      age.reason = "max-age " + std::to_string(max_age) + " is under " +
                    std::to_string(kHstsMinMaxAge) + " (180 days)";
       age.modifier = -10;
     } else {
-      age.reason = "max-age " + std::to_string(*max_age) + " is at least 180 days";
+      age.reason = "max-age " + std::to_string(max_age) + " is at least 180 days";
       hsts_ok = true;
     }
     penalties += age.modifier;
