@@ -95,6 +95,11 @@ class FaultyQueue final : public JobQueue {
                  const jobqueue::ConsumeOptions& options, std::stop_token stop) override {
     return inner_.Consume(stream, group, handler, options, stop);
   }
+  Status ConsumeAsync(std::string_view stream, std::string_view group,
+                      const jobqueue::AsyncHandler& handler,
+                      const jobqueue::ConsumeOptions& options, std::stop_token stop) override {
+    return inner_.ConsumeAsync(stream, group, handler, options, stop);
+  }
   Result<std::vector<jobqueue::DeadLetter>> ListDeadLetters(std::string_view stream,
                                                             std::string_view after,
                                                             int limit) override {
