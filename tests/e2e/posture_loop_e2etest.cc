@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -25,11 +27,12 @@ json Body(const adapters::http::ClientResponse& r) { return json::parse(r.body);
 class PostureLoopE2e : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto target = adapters::http::Server::Start(
-        {}, [this](const adapters::http::Request&) {
-          return adapters::http::Response{.status = code_.load(), .body = "{}"};
-        },
-        {});
+    auto target = adapters::http::Server::Start({},
+                                                [this](const adapters::http::Request&) {
+                                                  return adapters::http::Response{
+                                                      .status = code_.load(), .body = "{}"};
+                                                },
+                                                {});
     ASSERT_TRUE(target.has_value()) << target.error().message;
     target_ = std::move(*target);
     h_ = Harness::Create();
@@ -40,9 +43,9 @@ class PostureLoopE2e : public ::testing::Test {
                   {"labels", {{"posture.flap_window", "10"}}}};
     auto r = h_->Call("POST", "/api/v1/assets", asset.dump(), h_->analyst_token);
     ASSERT_EQ(r.status, 201) << r.body;
-    std::map<std::string, std::string> env = {{"SECPLAT_WORKER_ALLOW_LOOPBACK", "true"}};
-    h_->StartRole("worker", {"worker"}, env);
-    h_->StartRole("deriver", {"deriver"}, env);
+    env_ = {{"SECPLAT_WORKER_ALLOW_LOOPBACK", "true"}};
+    h_->StartRole("worker", {"worker"}, env_);
+    deriver_ = h_->StartRole("deriver", {"deriver"}, env_);
   }
 
   // One health scan with the target answering `status`; returns the posture detail once the
@@ -81,6 +84,8 @@ class PostureLoopE2e : public ::testing::Test {
     return out;
   }
 
+  std::map<std::string, std::string> env_;
+  pid_t deriver_ = -1;
   std::atomic<int> code_{200};
   int64_t steps_ = 0;
   std::unique_ptr<adapters::http::Server> target_;
@@ -112,6 +117,14 @@ TEST_F(PostureLoopE2e, DebouncesDownAndUpAndAnnouncesFlappingOnceEachWay) {
   EXPECT_EQ(changes[0]["reason"], "consecutive_failures");
   EXPECT_EQ(changes[1]["from"], "down");
   EXPECT_EQ(changes[1]["to"], "up");
+
+  // A deriver killed and restarted neither re-announces the unchanged state nor misses a
+  // change: its state is the record in the API.
+  EXPECT_EQ(h_->StopRole(deriver_, /*hard=*/true), 128 + SIGKILL);
+  deriver_ = h_->StartRole("deriver-2", {"deriver"}, env_);
+  d = Step(200);
+  EXPECT_EQ(d["state"], "up");
+  EXPECT_EQ(Changes().size(), 2u) << "a restart re-announced an unchanged state";
 
   // Flapping: alternate. Exactly one announcement on entering, however long it flaps.
   bool entered = false;
