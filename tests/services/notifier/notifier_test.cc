@@ -1,0 +1,500 @@
+// The notifier end to end inside one process: a real embedded queue, the REAL channels and
+// CurlSender against the loopback provider receivers, and the API as an in-memory
+// NotificationGateway. Routing decisions, dedup, resolved messages, Retry-After, retries, a
+// permanent 4xx, Slack's rate limit, the repeat timer and a restart mid-send.
+#include "services/notifier/notifier.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "adapters/json/codec.h"
+#include "adapters/metrics/prometheus_metrics.h"
+#include "adapters/notify/curl_sender.h"
+#include "adapters/notify/jira_channel.h"
+#include "adapters/notify/slack_channel.h"
+#include "adapters/notify/webhook_channel.h"
+#include "adapters/system/system_clock.h"
+#include "core/outbox/messages.h"
+#include "jobqueue/embedded_queue.h"
+#include "services/notifier/events.h"
+#include "tests/services/notifier/in_memory_notification_gateway.h"
+#include "tests/support/receivers.h"
+
+namespace secplat::services::notifier {
+namespace {
+
+using core::model::DeliveryState;
+using core::model::Envelope;
+using core::model::EventType;
+using core::model::Secret;
+using core::model::Severity;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::InMemoryNotificationGateway;
+using ::testing::IsEmpty;
+using testing::Provider;
+using testing::ProviderReceiver;
+using testing::ReceiverOptions;
+using testing::ScriptedReply;
+
+constexpr char kWhsec[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+class FakeAssets : public ports::platform::AssetSource {
+ public:
+  Result<core::model::Asset> GetAsset(std::string_view key) override {
+    core::model::Asset a;
+    a.asset_key = std::string(key);
+    if (key.find("pay") != std::string_view::npos) a.labels = {{"team", "payments"}};
+    a.environment = "production";
+    return a;
+  }
+  Result<ports::platform::AssetPage> ListAssets(std::string_view, int) override {
+    return ports::platform::AssetPage{};
+  }
+};
+
+// A posture.changed envelope as the deriver writes it (payload keys of Deriver::ChangeEvent).
+Envelope PostureChanged(const std::string& asset, const std::string& from, const std::string& to,
+                        int64_t at_ms, const std::string& salt = "") {
+  Envelope e;
+  e.event_id = core::outbox::DeterministicUuid(asset + from + to + std::to_string(at_ms) + salt);
+  e.event_type = EventType::kPostureChanged;
+  e.ts = FromUnixMillis(at_ms);
+  e.asset_key = asset;
+  e.severity = to == "down" ? Severity::kHigh : Severity::kInfo;
+  e.payload_json = R"({"at":")" + FormatRfc3339(e.ts) + R"(","confidence":90,"from":")" + from +
+                   R"(","grade":"B","reason":"consecutive_failures","reason_text":"3 failures",)" +
+                   R"("score":70,"status_num":0,"to":")" + to + R"("})";
+  return e;
+}
+
+std::unique_ptr<ports::HttpSender> MakeSender() {
+  auto s = adapters::notify::CurlSender::Make({});
+  EXPECT_TRUE(s.has_value());
+  return s.has_value() ? std::move(s).value() : nullptr;
+}
+
+int64_t NowMs() { return ToUnixMillis(adapters::system::SystemClock().Now()); }
+
+core::notify::RoutingConfig Routes(std::vector<core::notify::RoutingRuleSpec> rules,
+                                   std::vector<std::string> channels) {
+  auto c = core::notify::CompileRoutingConfig({.rules = std::move(rules)}, channels);
+  EXPECT_TRUE(c.has_value()) << c.error().message;
+  return c.value_or(core::notify::RoutingConfig{});
+}
+
+class NotifierTest : public ::testing::Test {
+ protected:
+  NotifierTest() {
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "secplat-notifier-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data()) != nullptr ? tmpl : "";
+    auto q = jobqueue::EmbeddedQueue::Open(dir_ + "/queue");
+    EXPECT_TRUE(q.has_value());
+    queue_ = std::move(q).value();
+  }
+  ~NotifierTest() override {
+    StopNotifier();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<ProviderReceiver> Receiver(ReceiverOptions o) {
+    auto rx = ProviderReceiver::Start(std::move(o));
+    EXPECT_TRUE(rx.has_value()) << rx.error().message;
+    return rx.has_value() ? std::move(rx).value() : nullptr;
+  }
+
+  const ports::NotificationChannel* Webhook(const ProviderReceiver& rx, std::string name = "hook") {
+    auto hook = adapters::notify::WebhookChannel::Make(
+        name, {.url = Secret(rx.url("/hook")), .secret = Secret(kWhsec)});
+    EXPECT_TRUE(hook.has_value());
+    owned_.push_back(std::move(hook).value());
+    return owned_.back().get();
+  }
+
+  NotifierOptions FastOptions() {
+    NotifierOptions o;
+    o.sweep_interval = std::chrono::milliseconds(100);
+    o.claim_lease = std::chrono::milliseconds(500);
+    o.queue_retry = {.base = std::chrono::milliseconds(10),
+                     .cap = std::chrono::milliseconds(100),
+                     .max_attempts = 5};
+    o.delivery_retry.base_delay = std::chrono::milliseconds(100);
+    o.delivery_retry.min_delay = std::chrono::milliseconds(50);
+    o.random01 = [] { return 0.5; };
+    return o;
+  }
+
+  void StartNotifier(std::vector<ChannelBinding> channels, core::notify::RoutingConfig routing,
+                     NotifierOptions options) {
+    notifier_ = std::make_unique<Notifier>(*queue_, gateway_, assets_, std::move(channels),
+                                           std::move(routing), MakeSender, clock_, metrics_,
+                                           std::move(options));
+    stop_ = std::stop_source();
+    thread_ = std::jthread([this, t = stop_.get_token()] {
+      Status s = notifier_->Run(t);
+      EXPECT_TRUE(s.has_value()) << s.error().message;
+    });
+  }
+  void StopNotifier() {
+    stop_.request_stop();
+    if (thread_.joinable()) thread_.join();
+    notifier_.reset();
+  }
+
+  void Publish(const Envelope& e) {
+    auto r = queue_->Publish(jobqueue::kNotifyStream, adapters::json::EncodeEnvelope(e), {});
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+  }
+
+  // Waits until `pred` holds (polling the fake), at most `timeout`.
+  template <typename Pred>
+  bool WaitFor(Pred pred, Duration timeout = std::chrono::seconds(10)) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+  }
+  bool AllDeliveriesIn(DeliveryState s, size_t n) {
+    return WaitFor([&] {
+      auto ds = gateway_.deliveries();
+      if (ds.size() != n) return false;
+      for (const auto& d : ds) {
+        if (d.record.state != s) return false;
+      }
+      return true;
+    });
+  }
+
+  std::string dir_;
+  std::unique_ptr<jobqueue::JobQueue> queue_;
+  std::vector<std::unique_ptr<ports::NotificationChannel>> owned_;
+  InMemoryNotificationGateway gateway_;
+  FakeAssets assets_;
+  adapters::system::SystemClock clock_;
+  adapters::metrics::PrometheusMetrics metrics_;
+  std::unique_ptr<Notifier> notifier_;
+  std::stop_source stop_;
+  std::jthread thread_;
+};
+
+// Verifies posture.changed maps onto one problem per asset: down fires it, up resolves it, and
+// the deriver's payload becomes the summary and details.
+TEST(NotifyEventFromEnvelope, PostureChangedIsOneProblemPerAsset) {
+  Envelope down = PostureChanged("web-shop", "up", "down", 1764358320000);
+  auto e = NotifyEventFromEnvelope(
+      down, {{"from", "up"}, {"to", "down"}, {"reason_text", "3 failures"}, {"score", "70"}},
+      "https://secplat.example.com/");
+  ASSERT_TRUE(e.has_value()) << e.error().message;
+  EXPECT_EQ(e->problem_key, "web-shop/posture");
+  EXPECT_EQ(e->status, core::model::ProblemStatus::kFiring);
+  EXPECT_EQ(e->state, "down");
+  EXPECT_EQ(e->severity, Severity::kHigh);
+  EXPECT_EQ(e->summary, "posture up -> down: 3 failures");
+  EXPECT_EQ(e->details.at("score"), "70");
+  EXPECT_EQ(e->link, "https://secplat.example.com/assets/web-shop");
+  auto up = NotifyEventFromEnvelope(PostureChanged("web-shop", "down", "up", 1764358380000),
+                                    {{"from", "down"}, {"to", "up"}}, "");
+  ASSERT_TRUE(up.has_value());
+  EXPECT_EQ(up->problem_key, "web-shop/posture");
+  EXPECT_EQ(up->status, core::model::ProblemStatus::kResolved);
+  // Verifies a posture.changed without `to` is refused with the field named.
+  auto bad = NotifyEventFromEnvelope(down, {{"from", "up"}}, "");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "payload.to: required");
+}
+
+// Verifies a malformed queue message fails (dead letter) and a non-notify type is acknowledged.
+TEST_F(NotifierTest, MalformedMessageFailsAndOtherTypesAreSkipped) {
+  Notifier n(*queue_, gateway_, assets_, {}, {}, MakeSender, clock_, metrics_, FastOptions());
+  jobqueue::Message m;
+  m.payload = "{not json";
+  EXPECT_EQ(n.Handle(m).kind, jobqueue::Outcome::kFail);
+  Envelope e = PostureChanged("web-shop", "up", "down", 1764358320000);
+  e.event_type = EventType::kScanCompleted;
+  m.payload = adapters::json::EncodeEnvelope(e);
+  EXPECT_EQ(n.Handle(m).kind, jobqueue::Outcome::kDone);
+  EXPECT_THAT(gateway_.deliveries(), IsEmpty());
+}
+
+// Verifies the routing decision: a high-severity event on a payments asset matches the pages
+// rule (and, with continue, the catch-all); a low-severity info event matches nothing, and both
+// decisions are recorded with every rule's verdict.
+TEST_F(NotifierTest, RoutesByRulesAndRecordsWhy) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto pages = Webhook(*rx, "pages-hook");
+  auto all = Webhook(*rx, "all-hook");
+  auto routing =
+      Routes({{.name = "pages",
+               .min_severity = "high",
+               .labels = {"team=payments"},
+               .channels = {"pages-hook"},
+               .continue_matching = true},
+              {.name = "everything-else", .min_severity = "medium", .channels = {"all-hook"}}},
+             {"pages-hook", "all-hook"});
+  StartNotifier({{pages, {}}, {all, {}}}, routing, FastOptions());
+  Envelope paged = PostureChanged("pay-api", "up", "down", NowMs());
+  Envelope quiet = PostureChanged("blog", "stale", "up", NowMs());  // info, resolves nothing
+  Publish(paged);
+  Publish(quiet);
+  ASSERT_TRUE(rx->WaitForRequests(2, std::chrono::seconds(10)));
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 2));
+  auto why = gateway_.routing(paged.event_id);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_EQ(why->decision.matched_rules, (std::vector<std::string>{"pages", "everything-else"}));
+  ASSERT_EQ(why->targets.size(), 2u);
+  EXPECT_EQ(why->targets[0].channel, "pages-hook");
+  EXPECT_EQ(why->targets[0].reason, "new_problem");
+  EXPECT_TRUE(why->targets[0].send);
+  ASSERT_TRUE(WaitFor([&] { return gateway_.routing(quiet.event_id).has_value(); }));
+  auto none = gateway_.routing(quiet.event_id);
+  EXPECT_EQ(none->decision.reason, "no rule matched");
+  EXPECT_EQ(none->decision.verdicts[0].reason, "severity info < min high");
+  EXPECT_THAT(none->targets, IsEmpty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(rx->request_count(), 2u);
+  for (const auto& r : rx->requests()) EXPECT_THAT(r.problems, IsEmpty());
+}
+
+// Verifies dedup: the same open problem reported twice gives one message; its resolution gives
+// one resolved message; a redelivered event sends nothing new.
+TEST_F(NotifierTest, SameProblemTwiceSendsOnceThenResolved) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  StartNotifier({{hook, {}}}, Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}),
+                FastOptions());
+  const int64_t t = NowMs();
+  Envelope first = PostureChanged("web-shop", "up", "down", t);
+  Publish(first);
+  ASSERT_TRUE(rx->WaitForRequests(1, std::chrono::seconds(10)));
+  Publish(PostureChanged("web-shop", "stale", "down", t + 1000));  // still down: unchanged
+  Publish(first);                                                  // a redelivery
+  ASSERT_TRUE(WaitFor([&] {
+    return gateway_
+        .routing(core::outbox::DeterministicUuid("web-shopstaledown" + std::to_string(t + 1000)))
+        .has_value();
+  }));
+  Publish(PostureChanged("web-shop", "down", "up", t + 2000));
+  ASSERT_TRUE(rx->WaitForRequests(2, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto reqs = rx->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_THAT(reqs[0].body, HasSubstr(R"("status":"firing")"));
+  EXPECT_THAT(reqs[1].body, HasSubstr(R"("status":"resolved")"));
+  auto why = gateway_.routing(first.event_id);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_EQ(why->targets[0].reason, "new_problem");  // not overwritten by the redelivery
+  EXPECT_EQ(gateway_.deliveries().size(), 2u);
+}
+
+// Verifies a 429 with Retry-After: 1 delays the retry by at least one second, and the delivery
+// is then delivered with 2 attempts, the first answer recorded as rate_limited.
+TEST_F(NotifierTest, RetryAfterIsHonoured) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  rx->Script({ScriptedReply::RateLimited("1")});
+  auto hook = Webhook(*rx);
+  StartNotifier({{hook, {}}}, Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}),
+                FastOptions());
+  Publish(PostureChanged("web-shop", "up", "down", NowMs()));
+  ASSERT_TRUE(rx->WaitForRequests(2, std::chrono::seconds(10)));
+  auto reqs = rx->requests();
+  const auto gap = reqs[1].received_at - reqs[0].received_at;
+  EXPECT_GE(gap, std::chrono::milliseconds(1000));
+  EXPECT_LT(gap, std::chrono::milliseconds(2500));
+  EXPECT_EQ(reqs[0].Header("webhook-id"), reqs[1].Header("webhook-id"));
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 1));
+  auto d = gateway_.deliveries()[0];
+  EXPECT_EQ(d.record.attempts, 2);
+}
+
+// Verifies 5xx answers are retried with backoff and the message is delivered exactly once, every
+// attempt carrying the same webhook-id.
+TEST_F(NotifierTest, ServerErrorsRetriedThenDeliveredOnce) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  rx->Script({ScriptedReply::ServerError(500), ScriptedReply::ServerError(503)});
+  auto hook = Webhook(*rx);
+  StartNotifier({{hook, {}}}, Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}),
+                FastOptions());
+  Publish(PostureChanged("web-shop", "up", "down", NowMs()));
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto ids = rx->webhook_ids();
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids.begin()->second, 3);  // two failures, one success: no further send
+  auto reqs = rx->requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_THAT(
+      std::vector<int>({reqs[0].answered_status, reqs[1].answered_status, reqs[2].answered_status}),
+      ElementsAre(500, 503, 200));
+  EXPECT_EQ(gateway_.deliveries()[0].record.attempts, 3);
+}
+
+// Verifies a permanent 4xx (a revoked Slack webhook: 404 no_service) stops after one attempt
+// and marks the channel failing with the provider's reason.
+TEST_F(NotifierTest, PermanentClientErrorStopsAndMarksChannelFailing) {
+  auto rx = Receiver({.provider = Provider::kSlack});
+  ASSERT_NE(rx, nullptr);
+  auto slack = adapters::notify::SlackChannel::Make(
+      "slack-ops", {.webhook_url = Secret(rx->url("/services/T/B/revoked"))});
+  ASSERT_TRUE(slack.has_value());
+  owned_.push_back(std::move(slack).value());
+  StartNotifier({{owned_.back().get(), {1, 1}}},
+                Routes({{.name = "all", .channels = {"slack-ops"}}}, {"slack-ops"}), FastOptions());
+  Publish(PostureChanged("web-shop", "up", "down", NowMs()));
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kFailedPermanent, 1));
+  ASSERT_TRUE(WaitFor([&] { return gateway_.health("slack-ops").has_value(); }));
+  EXPECT_TRUE(gateway_.health("slack-ops")->failing);
+  EXPECT_EQ(gateway_.health("slack-ops")->reason, "404 client error; slack said: no_service");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several sweeps
+  EXPECT_EQ(rx->request_count(), 1u);
+  EXPECT_EQ(gateway_.deliveries()[0].record.attempts, 1);
+}
+
+// Verifies Slack's 1 message/s per webhook holds: three problems at once arrive a second apart,
+// none dropped.
+TEST_F(NotifierTest, SlackRateLimitHeld) {
+  auto rx = Receiver({.provider = Provider::kSlack});
+  ASSERT_NE(rx, nullptr);
+  ReceiverOptions d;
+  auto slack = adapters::notify::SlackChannel::Make("slack-ops",
+                                                    {.webhook_url = Secret(rx->url(d.slack_path))});
+  ASSERT_TRUE(slack.has_value());
+  owned_.push_back(std::move(slack).value());
+  StartNotifier(
+      {{owned_.back().get(), core::notify::DefaultRateLimit(core::model::ChannelKind::kSlack)}},
+      Routes({{.name = "all", .channels = {"slack-ops"}}}, {"slack-ops"}), FastOptions());
+  const int64_t t = NowMs();
+  for (const char* asset : {"a1", "a2", "a3"}) Publish(PostureChanged(asset, "up", "down", t));
+  ASSERT_TRUE(rx->WaitForRequests(3, std::chrono::seconds(10)));
+  auto reqs = rx->requests();
+  for (size_t i = 1; i < reqs.size(); ++i) {
+    EXPECT_GE(reqs[i].received_at - reqs[i - 1].received_at, std::chrono::milliseconds(900))
+        << "request " << i;
+  }
+  EXPECT_GE(reqs[2].received_at - reqs[0].received_at, std::chrono::milliseconds(1950));
+  for (const auto& r : reqs) EXPECT_THAT(r.problems, IsEmpty());
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 3));
+}
+
+// Verifies the repeat timer: an open problem is re-offered after repeat_interval (a new
+// delivery, reason repeat_due), and its resolution stops the repeats.
+TEST_F(NotifierTest, RepeatIntervalReoffersOpenProblemUntilResolved) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  StartNotifier({{hook, {}}},
+                Routes({{.name = "all",
+                         .channels = {"hook"},
+                         .repeat_interval = std::chrono::milliseconds(400)}},
+                       {"hook"}),
+                FastOptions());
+  const int64_t t = NowMs();
+  Publish(PostureChanged("web-shop", "up", "down", t));
+  ASSERT_TRUE(rx->WaitForRequests(2, std::chrono::seconds(10)));
+  auto reqs = rx->requests();
+  EXPECT_NE(reqs[0].Header("webhook-id"), reqs[1].Header("webhook-id"));
+  EXPECT_GE(reqs[1].received_at - reqs[0].received_at, std::chrono::milliseconds(400));
+  auto ds = gateway_.deliveries();
+  ASSERT_GE(ds.size(), 2u);
+  EXPECT_EQ(ds[1].notify_reason, "repeat_due");
+  Publish(PostureChanged("web-shop", "down", "up", t + 1));
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& r : rx->requests()) {
+      if (r.body.find(R"("status":"resolved")") != std::string::npos) return true;
+    }
+    return false;
+  }));
+  const size_t after_resolve = rx->request_count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(rx->request_count(), after_resolve);
+}
+
+// Verifies a hanging provider does not hold up other channels: while one webhook receiver hangs,
+// the other channel's message arrives at once.
+TEST_F(NotifierTest, HangingChannelDoesNotBlockOthers) {
+  auto stuck = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  auto fine = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(stuck, nullptr);
+  ASSERT_NE(fine, nullptr);
+  stuck->Script({ScriptedReply::Hang()});
+  auto a = Webhook(*stuck, "stuck");
+  auto b = Webhook(*fine, "fine");
+  StartNotifier({{a, {}}, {b, {}}},
+                Routes({{.name = "all", .channels = {"stuck", "fine"}}}, {"stuck", "fine"}),
+                FastOptions());
+  Publish(PostureChanged("web-shop", "up", "down", NowMs()));
+  ASSERT_TRUE(stuck->WaitForRequests(1, std::chrono::seconds(10)));
+  EXPECT_TRUE(fine->WaitForRequests(1, std::chrono::seconds(2)));
+  stuck->ReleaseHangs();
+}
+
+// Verifies a notifier that dies mid-send (the provider answered, the attempt was never
+// recorded: the record stays "sending") is finished by the next notifier with the SAME
+// webhook-id, so the receiver can drop the duplicate.
+TEST_F(NotifierTest, RestartMidSendResendsWithSameWebhookId) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  auto routing = Routes({{.name = "all", .channels = {"hook"}}}, {"hook"});
+  gateway_.fail_attempt_records = 3;  // every try to record the first attempt fails
+  StartNotifier({{hook, {}}}, routing, FastOptions());
+  Publish(PostureChanged("web-shop", "up", "down", NowMs()));
+  ASSERT_TRUE(rx->WaitForRequests(1, std::chrono::seconds(10)));
+  ASSERT_TRUE(WaitFor([&] { return gateway_.fail_attempt_records == 0; }));
+  StopNotifier();
+  auto left = gateway_.deliveries();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_TRUE(left[0].sending_since.has_value());  // "sending", as a crash leaves it
+  EXPECT_EQ(left[0].record.attempts, 0);
+
+  StartNotifier({{hook, {}}}, routing, FastOptions());  // the restarted notifier
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 1));
+  auto ids = rx->webhook_ids();
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids.begin()->first, left[0].record.idempotency_key);
+  EXPECT_EQ(ids.begin()->second, 2);
+}
+
+// Verifies the same crash on Jira opens no second issue: the re-send searches the dedupe label,
+// finds the issue the first attempt created and comments on it.
+TEST_F(NotifierTest, RestartMidSendJiraOpensNoSecondIssue) {
+  auto rx = Receiver({.provider = Provider::kJira});
+  ASSERT_NE(rx, nullptr);
+  ReceiverOptions d;
+  auto jira = adapters::notify::JiraChannel::Make("jira", {.base_url = rx->base_url(),
+                                                           .email = d.jira_email,
+                                                           .api_token = Secret(d.jira_token),
+                                                           .project_key = d.jira_project});
+  ASSERT_TRUE(jira.has_value()) << jira.error().message;
+  owned_.push_back(std::move(jira).value());
+  auto routing = Routes({{.name = "all", .channels = {"jira"}}}, {"jira"});
+  gateway_.fail_attempt_records = 3;
+  StartNotifier({{owned_.back().get(), {5, 5}}}, routing, FastOptions());
+  Publish(PostureChanged("web-shop", "up", "down", NowMs()));
+  ASSERT_TRUE(WaitFor([&] { return gateway_.fail_attempt_records == 0; }));
+  StopNotifier();
+  ASSERT_EQ(rx->jira_issues().size(), 1u);
+
+  StartNotifier({{owned_.back().get(), {5, 5}}}, routing, FastOptions());
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 1));
+  auto issues = rx->jira_issues();
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].comments.size(), 1u);  // the re-send commented instead of creating
+  EXPECT_EQ(gateway_.deliveries()[0].record.external_ref, issues[0].key);
+  for (const auto& r : rx->requests()) EXPECT_THAT(r.problems, IsEmpty());
+}
+
+}  // namespace
+}  // namespace secplat::services::notifier
