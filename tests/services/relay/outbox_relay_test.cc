@@ -204,9 +204,15 @@ TEST_F(OutboxRelayTest, PublishesEachMessageOnceAndMarksItSent) {
                                              core::model::EventType::kPostureChanged),
                                 MakeWriteContext(kT0))
                   .has_value());
-  ASSERT_TRUE(  // scan.completed: no message
+  ASSERT_TRUE(  // scan.completed: the deriver's job
       store_
           ->AppendEvent(MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000c2", "web-1", kT0),
+                        MakeWriteContext(kT0))
+          .has_value());
+  ASSERT_TRUE(  // finding.updated: nobody consumes it, no message
+      store_
+          ->AppendEvent(MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000c3", "web-1", kT0,
+                                     core::model::EventType::kFindingUpdated),
                         MakeWriteContext(kT0))
           .has_value());
   ManualClock clock(kT0);
@@ -214,7 +220,7 @@ TEST_F(OutboxRelayTest, PublishesEachMessageOnceAndMarksItSent) {
 
   auto report = relay.RunOnce();
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->published, 4);
+  EXPECT_EQ(report->published, 5);
   EXPECT_EQ(report->failed, 0);
   EXPECT_EQ(report->duplicates, 0);
   EXPECT_FALSE(report->queue_unavailable);
@@ -245,6 +251,13 @@ TEST_F(OutboxRelayTest, PublishesEachMessageOnceAndMarksItSent) {
   ASSERT_TRUE(e.has_value()) << notify[0].payload;
   EXPECT_EQ(e->event_type, core::model::EventType::kPostureChanged);
   EXPECT_EQ(e->event_id, "0b7e2c1a-0000-4000-8000-0000000000c1");
+
+  auto derive = ConsumeExactly(jobqueue::kDeriveStream, 1);
+  ASSERT_EQ(derive.size(), 1u);
+  auto d = adapters::json::DecodeEnvelope(derive[0].payload);
+  ASSERT_TRUE(d.has_value()) << derive[0].payload;
+  EXPECT_EQ(d->event_type, core::model::EventType::kScanCompleted);
+  EXPECT_EQ(d->event_id, "0b7e2c1a-0000-4000-8000-0000000000c2");
 
   std::string text = metrics_.RenderText();
   EXPECT_NE(text.find(R"(secplat_outbox_published_total{stream="secplat.jobs.scan"} 3)"),
