@@ -1,5 +1,5 @@
 // PostgreSQL schema migrations: the numbered files under migrations/postgres/ (same numbering
-// as migrations/sqlite/), embedded at build time (embed_migrations.cmake) and applied in version
+// as migrations/sqlite/), embedded at build time (cmake/embed_migrations.cmake) and applied in version
 // order in ONE transaction that holds an advisory lock, so two processes starting at once
 // neither race nor apply a migration twice. Recorded in schema_migrations(version, name,
 // applied_at).

@@ -1,5 +1,5 @@
 // SQLite schema migrations: the numbered files under migrations/sqlite/, embedded into the
-// library at build time (embed_migrations.cmake), applied in version order, each in its own
+// library at build time (cmake/embed_migrations.cmake), applied in version order, each in its own
 // transaction, and recorded in schema_migrations(version, name, applied_at).
 //
 //   SECPLAT_ASSIGN_OR_RETURN(auto applied, ApplyMigrations(*db, EmbeddedMigrations(), now));

@@ -1,6 +1,6 @@
 # Generates a .cc that defines secplat::core::checks::EmbeddedExposureSignatures() with the text
 # of the web exposure signature pack as a raw string literal, so the binary needs no data file at
-# run time (same approach as src/adapters/sqlite/embed_migrations.cmake).
+# run time (same approach as cmake/embed_migrations.cmake).
 #
 #   cmake -DOUTPUT=<file.cc> -DINPUT=<rules/exposure-signatures.txt> -P embed_signatures.cmake
 
