@@ -561,6 +561,7 @@ TEST_F(ApiE2e, HealthEndpointsAreOpen) {
   EXPECT_EQ(h_->Call("GET", "/healthz", "", "").status, 200);
   auto ready = h_->Call("GET", "/readyz", "", "");
   EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.body, R"({"status":"ready","store":"ok","queue":"ok"})");
 }
 
 // Verifies `secplat up` on an empty data dir issues one admin token into a 0600 file that works,

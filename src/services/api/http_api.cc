@@ -148,7 +148,16 @@ ApiResponse HttpApi::Dispatch(const ApiRequest& request, const std::string& requ
     auto ping = store_.Ping();
     if (!ping)
       return ErrorResponse({ErrorCode::kUnavailable, "store: " + ping.error().message}, request_id);
-    return handlers::Json(200, "{\"status\":\"ready\",\"store\":\"ok\"}");
+    // The queue is reported, not required: while it is down writes still succeed and their
+    // messages wait in the outbox, so the API stays ready ("queue": "unavailable").
+    std::string queue = "none";
+    if (options_.queue) {
+      queue = options_.queue->Stats(jobqueue::kScanStream, jobqueue::kScanGroup).has_value()
+                  ? "ok"
+                  : "unavailable";
+    }
+    return handlers::Json(200,
+                          "{\"status\":\"ready\",\"store\":\"ok\",\"queue\":\"" + queue + "\"}");
   }
   if (request.path == "/metrics") {
     *route_label = "metrics";
