@@ -62,7 +62,7 @@ void HostileServer::AcceptLoop() {
     std::lock_guard<std::mutex> lock(mu_);
     connections_.emplace_back([this, fd] {
       Serve(fd);
-      --open_;
+      if (mode_ != Mode::kSlowOk) --open_;  // kSlowOk releases it before answering
       ::close(fd);
     });
   }
@@ -164,10 +164,17 @@ void HostileServer::Serve(int fd) {
       if (SendAll(fd, garbage)) Drain(fd, stop_);
       return;
     }
-    case Mode::kSlowOk:
-      if (!Sleep(options_.delay)) return;
-      (void)SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n");
+    case Mode::kSlowOk: {
+      bool slept = Sleep(options_.delay);
+      // No longer counted as open once the answer is about to go out: the client opens its
+      // next connection only after reading it, so peak_concurrent() never counts a connection
+      // the client has already finished with.
+      --open_;
+      if (slept) {
+        (void)SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n");
+      }
       return;
+    }
   }
 }
 
