@@ -320,6 +320,17 @@ std::vector<std::string> NginxServer::AccessLogLines() const {
   return lines;
 }
 
+std::vector<std::string> NginxServer::WaitForAccessLogLines(
+    size_t count, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<std::string> lines = AccessLogLines();
+  while (lines.size() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    lines = AccessLogLines();
+  }
+  return lines;
+}
+
 namespace nginx_sites {
 namespace {
 

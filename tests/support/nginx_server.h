@@ -20,6 +20,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -85,6 +86,10 @@ class NginxServer {
   std::string error_log_path() const { return dir_ + "/error.log"; }
   // The access log's lines so far (nginx writes each line when the request ends).
   std::vector<std::string> AccessLogLines() const;
+  // nginx writes the line after the response has gone out, so a client can be faster than the
+  // log: waits (up to `timeout`) until at least `count` lines are there, then returns them all.
+  std::vector<std::string> WaitForAccessLogLines(
+      size_t count, std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) const;
 
   // Stops nginx by PID (SIGQUIT, then SIGKILL after 5 s). Idempotent.
   Status Stop();

@@ -280,7 +280,7 @@ TEST(ConcurrencyTest, FiveHundredProbesComplete) {
   EXPECT_EQ(stats.completed, 500);
   EXPECT_GT(stats.peak_in_flight, 50);  // really concurrent, not one by one
   EXPECT_EQ(stats.in_flight, 0);
-  EXPECT_EQ((*server)->AccessLogLines().size(), 500u);
+  EXPECT_EQ((*server)->WaitForAccessLogLines(500).size(), 500u);
 }
 
 TEST(ConcurrencyTest, PerHostLimitQueuesTheExcess) {

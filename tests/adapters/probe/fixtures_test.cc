@@ -173,9 +173,10 @@ TEST_F(NginxFixturesTest, RedirectSites) {
 
 TEST_F(NginxFixturesTest, AccessLogNamesTheSite) {
   using namespace nginx_sites;
+  const size_t before = server_->AccessLogLines().size();
   (void)Get(kPlainHttp, "/logged");
   bool seen = false;
-  for (const std::string& line : server_->AccessLogLines()) {
+  for (const std::string& line : server_->WaitForAccessLogLines(before + 1)) {
     if (line.rfind("plain_http 127.0.0.1:", 0) == 0 &&
         line.find("GET /logged") != std::string::npos) {
       seen = true;
