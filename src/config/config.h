@@ -144,6 +144,20 @@ struct PostureConfig {
   bool operator==(const PostureConfig&) const = default;
 };
 
+// The notifier (`secplat notifier`; docs/notifier.md). Channels and routes live in their own
+// YAML file (lists do not fit this config); no routes file: the notifier refuses to start and
+// `up` runs without it.
+struct NotifierConfig {
+  std::string routes_file;    // path of the routes file; "" = notifications off
+  int concurrency = 0;        // 1..64 queue messages handled at once (API calls only)
+  int sender_threads = 0;     // 1..64 provider sends at once (one per channel at a time)
+  Duration sweep_interval{};  // > 0: how often due retries and repeats are looked for
+  Duration claim_lease{};     // > 0: a send claimed this long ago is retried by anyone
+  int max_attempts = 0;       // 1..100 attempts per delivery; then a dead letter
+  std::string external_url;   // SecPlat's URL for links in messages; "" = no links
+  bool operator==(const NotifierConfig&) const = default;
+};
+
 struct SchedulerConfig {
   Duration interval{};  // > 0: time between sweeps over all assets
   bool operator==(const SchedulerConfig&) const = default;
@@ -163,6 +177,7 @@ struct Config {
   SchedulerConfig scheduler;
   DeriverConfig deriver;
   PostureConfig posture;
+  NotifierConfig notifier;
   bool operator==(const Config&) const = default;
 };
 

@@ -53,6 +53,14 @@ Config DefaultConfig() {
   c.posture.flap_window = 20;
   c.posture.flap_low_percent = 25;
   c.posture.flap_high_percent = 30;
+
+  c.notifier.routes_file = "";
+  c.notifier.concurrency = 4;
+  c.notifier.sender_threads = 4;
+  c.notifier.sweep_interval = seconds(5);
+  c.notifier.claim_lease = seconds(120);
+  c.notifier.max_attempts = 10;
+  c.notifier.external_url = "";
   return c;
 }
 

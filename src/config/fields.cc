@@ -335,6 +335,13 @@ Problem CheckApiUrl(std::string_view text) {
   return std::nullopt;
 }
 
+// Empty, or a URL as CheckApiUrl wants it (links in notifications).
+Problem CheckOptionalHttpUrl(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  if (UrlHasPassword(text)) return "must not carry credentials (it is shown in messages)";
+  return CheckApiUrl(text);
+}
+
 // A comma-separated list of IPv4/IPv6 CIDRs ("10.0.0.0/8, fd00::/8"); empty is fine.
 Problem CheckCidrList(std::string_view text) {
   size_t pos = 0;
@@ -394,6 +401,7 @@ std::vector<Field> BuildFields() {
   using Que = QueueConfig;
   using Pla = PlatformConfig;
   using Wrk = WorkerConfig;
+  using Ntf = NotifierConfig;
   return {
       StringField("server", "listen_address", &C::server, &Srv::listen_address,
                   &CheckListenAddress),
@@ -453,6 +461,15 @@ std::vector<Field> BuildFields() {
                100),
       IntField("posture", "flap_high_percent", &C::posture, &PostureConfig::flap_high_percent, 1,
                100),
+
+      StringField("notifier", "routes_file", &C::notifier, &Ntf::routes_file, nullptr),
+      IntField("notifier", "concurrency", &C::notifier, &Ntf::concurrency, 1, 64),
+      IntField("notifier", "sender_threads", &C::notifier, &Ntf::sender_threads, 1, 64),
+      DurationField("notifier", "sweep_interval", &C::notifier, &Ntf::sweep_interval),
+      DurationField("notifier", "claim_lease", &C::notifier, &Ntf::claim_lease),
+      IntField("notifier", "max_attempts", &C::notifier, &Ntf::max_attempts, 1, 100),
+      StringField("notifier", "external_url", &C::notifier, &Ntf::external_url,
+                  &CheckOptionalHttpUrl, /*is_url=*/true),
   };
 }
 
@@ -464,9 +481,9 @@ const std::vector<Field>& Fields() {
 }
 
 const std::vector<std::string_view>& Sections() {
-  static const auto* const kSections =
-      new std::vector<std::string_view>{"server", "storage", "queue",     "log",     "platform",
-                                        "auth",   "worker",  "scheduler", "deriver", "posture"};
+  static const auto* const kSections = new std::vector<std::string_view>{
+      "server", "storage",   "queue",   "log",     "platform", "auth",
+      "worker", "scheduler", "deriver", "posture", "notifier"};
   return *kSections;
 }
 

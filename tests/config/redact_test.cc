@@ -104,7 +104,15 @@ TEST(DumpEffective, PrintsEveryKeyOfTheDefaults) {
             "  debounce_window: 1ms\n"
             "  flap_window: 20\n"
             "  flap_low_percent: 25\n"
-            "  flap_high_percent: 30\n");
+            "  flap_high_percent: 30\n"
+            "notifier:\n"
+            "  routes_file: \"\"\n"
+            "  concurrency: 4\n"
+            "  sender_threads: 4\n"
+            "  sweep_interval: 5s\n"
+            "  claim_lease: 2m\n"
+            "  max_attempts: 10\n"
+            "  external_url: \"\"\n");
 }
 
 // Verifies a dump without secrets parses back to the same config, so check-config output can
