@@ -8,6 +8,7 @@
 #include "ports/store/asset_store.h"
 #include "ports/store/event_store.h"
 #include "ports/store/finding_store.h"
+#include "ports/store/notification_store.h"
 #include "ports/store/outbox_store.h"
 #include "ports/store/posture_store.h"
 #include "ports/store/scan_job_store.h"
@@ -21,6 +22,7 @@ class Store : public AssetStore,
               public ScanJobStore,
               public OutboxStore,
               public PostureStore,
+              public NotificationStore,
               public TokenStore,
               public AuditReader,
               public StoreHealth {

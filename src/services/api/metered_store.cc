@@ -79,6 +79,64 @@ Result<PostureDuePage> MeteredStore::ListPostureDue(Timestamp now,
 Result<std::map<model::PostureState, int64_t>> MeteredStore::CountPostureByState() {
   return Timed("count_posture_by_state", [&] { return inner_.CountPostureByState(); });
 }
+
+Result<std::optional<StoredNotifyLog>> MeteredStore::GetNotifyLog(std::string_view channel,
+                                                                  std::string_view problem_key) {
+  return Timed("get_notify_log", [&] { return inner_.GetNotifyLog(channel, problem_key); });
+}
+Result<StoredNotifyLog> MeteredStore::PutNotifyLog(const StoredNotifyLog& row,
+                                                   int64_t expected_version,
+                                                   const WriteContext& ctx) {
+  return Timed("put_notify_log", [&] { return inner_.PutNotifyLog(row, expected_version, ctx); });
+}
+Result<std::vector<StoredNotifyLog>> MeteredStore::ListRepeatDue(Timestamp now, int limit) {
+  return Timed("list_repeat_due", [&] { return inner_.ListRepeatDue(now, limit); });
+}
+Result<CreatedDeliveryRow> MeteredStore::CreateDelivery(const StoredDeliveryRow& row,
+                                                        const WriteContext& ctx) {
+  return Timed("create_delivery", [&] { return inner_.CreateDelivery(row, ctx); });
+}
+Result<StoredDeliveryRow> MeteredStore::PutDelivery(
+    const StoredDeliveryRow& row, int64_t expected_version,
+    const std::optional<DeliveryAttemptRow>& attempt, const WriteContext& ctx) {
+  return Timed("put_delivery",
+               [&] { return inner_.PutDelivery(row, expected_version, attempt, ctx); });
+}
+Result<StoredDeliveryRow> MeteredStore::GetDelivery(std::string_view idempotency_key) {
+  return Timed("get_delivery", [&] { return inner_.GetDelivery(idempotency_key); });
+}
+Result<std::vector<StoredDeliveryRow>> MeteredStore::ListDueDeliveries(Timestamp now, int limit) {
+  return Timed("list_due_deliveries", [&] { return inner_.ListDueDeliveries(now, limit); });
+}
+Result<Page<StoredDeliveryRow>> MeteredStore::ListDeliveries(const NotificationFilter& f,
+                                                             const PageRequest& p) {
+  return Timed("list_deliveries", [&] { return inner_.ListDeliveries(f, p); });
+}
+Result<std::vector<DeliveryAttemptRow>> MeteredStore::ListDeliveryAttempts(
+    std::string_view idempotency_key) {
+  return Timed("list_delivery_attempts",
+               [&] { return inner_.ListDeliveryAttempts(idempotency_key); });
+}
+Status MeteredStore::PutRouting(const StoredRouting& row, const WriteContext& ctx) {
+  return Timed("put_routing", [&] { return inner_.PutRouting(row, ctx); });
+}
+Result<std::optional<StoredRouting>> MeteredStore::GetRouting(std::string_view event_id) {
+  return Timed("get_routing", [&] { return inner_.GetRouting(event_id); });
+}
+Result<Page<StoredRouting>> MeteredStore::ListRouting(const NotificationFilter& f,
+                                                      const PageRequest& p) {
+  return Timed("list_routing", [&] { return inner_.ListRouting(f, p); });
+}
+Status MeteredStore::SetChannelHealth(const StoredChannelHealth& health, const WriteContext& ctx) {
+  return Timed("set_channel_health", [&] { return inner_.SetChannelHealth(health, ctx); });
+}
+Result<std::vector<StoredChannelHealth>> MeteredStore::ListChannelHealth() {
+  return Timed("list_channel_health", [&] { return inner_.ListChannelHealth(); });
+}
+Result<int64_t> MeteredStore::DeleteNotificationsBefore(Timestamp before) {
+  return Timed("delete_notifications_before",
+               [&] { return inner_.DeleteNotificationsBefore(before); });
+}
 Result<AppendOutcome> MeteredStore::AppendEvent(const model::Envelope& e, const WriteContext& c) {
   return Timed("append_event", [&] { return inner_.AppendEvent(e, c); });
 }

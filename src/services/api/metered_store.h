@@ -45,6 +45,37 @@ class MeteredStore final : public ports::store::Store {
   Result<ports::store::PostureDuePage> ListPostureDue(
       Timestamp now, const std::optional<ports::store::PostureDueKey>& after, int limit) override;
   Result<std::map<core::model::PostureState, int64_t>> CountPostureByState() override;
+  Result<std::optional<ports::store::StoredNotifyLog>> GetNotifyLog(
+      std::string_view channel, std::string_view problem_key) override;
+  Result<ports::store::StoredNotifyLog> PutNotifyLog(
+      const ports::store::StoredNotifyLog& row, int64_t expected_version,
+      const ports::store::WriteContext& ctx) override;
+  Result<std::vector<ports::store::StoredNotifyLog>> ListRepeatDue(Timestamp now,
+                                                                   int limit) override;
+  Result<ports::store::CreatedDeliveryRow> CreateDelivery(
+      const ports::store::StoredDeliveryRow& row, const ports::store::WriteContext& ctx) override;
+  Result<ports::store::StoredDeliveryRow> PutDelivery(
+      const ports::store::StoredDeliveryRow& row, int64_t expected_version,
+      const std::optional<ports::store::DeliveryAttemptRow>& attempt,
+      const ports::store::WriteContext& ctx) override;
+  Result<ports::store::StoredDeliveryRow> GetDelivery(std::string_view idempotency_key) override;
+  Result<std::vector<ports::store::StoredDeliveryRow>> ListDueDeliveries(Timestamp now,
+                                                                         int limit) override;
+  Result<ports::store::Page<ports::store::StoredDeliveryRow>> ListDeliveries(
+      const ports::store::NotificationFilter& filter,
+      const ports::store::PageRequest& page) override;
+  Result<std::vector<ports::store::DeliveryAttemptRow>> ListDeliveryAttempts(
+      std::string_view idempotency_key) override;
+  Status PutRouting(const ports::store::StoredRouting& row,
+                    const ports::store::WriteContext& ctx) override;
+  Result<std::optional<ports::store::StoredRouting>> GetRouting(std::string_view event_id) override;
+  Result<ports::store::Page<ports::store::StoredRouting>> ListRouting(
+      const ports::store::NotificationFilter& filter,
+      const ports::store::PageRequest& page) override;
+  Status SetChannelHealth(const ports::store::StoredChannelHealth& health,
+                          const ports::store::WriteContext& ctx) override;
+  Result<std::vector<ports::store::StoredChannelHealth>> ListChannelHealth() override;
+  Result<int64_t> DeleteNotificationsBefore(Timestamp before) override;
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& e,
                                                   const ports::store::WriteContext& c) override;
   Result<ports::store::Page<core::model::StoredEvent>> ListEvents(
