@@ -1,6 +1,8 @@
--- Batch route: 1000 new findings per request.
+-- Batch route: 1000 new findings per request. wrk seeds math.random alike in every run, so
+-- scripts that run it several times against one database set SECPLAT_BENCH_RUN to keep the keys
+-- of each run new.
 local counter = 0
-local thread_tag = tostring(math.random(1, 1e9))
+local thread_tag = (os.getenv("SECPLAT_BENCH_RUN") or "") .. tostring(math.random(1, 1e9))
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("SECPLAT_BENCH_TOKEN")

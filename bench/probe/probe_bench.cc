@@ -1,17 +1,21 @@
 // Prober throughput vs prometheus-blackbox-exporter, side by side in one run (driven by
 // run.sh). Starts nginx (a plain HTTP site and an HTTPS site with an EC P-256 leaf, one worker)
 // and blackbox_exporter on loopback, then measures for each of HTTP and fresh-connection HTTPS:
-//   - CurlProber (one loop thread) with N checks in flight, closed loop, in a child process of
-//     its own so its peak RSS (VmHWM) is the prober's alone;
+//   - CurlProber (--threads loop threads, 0 = one per core) with N checks in flight, closed
+//     loop, in a child process of its own so its peak RSS (VmHWM) is the prober's alone;
 //   - blackbox `/probe?module=http_2xx` driven by wrk (Lua script counts probe_success 0).
 //
 //   probe_bench [--duration 10] [--concurrency 1000] [--wrk-connections 200] [--rounds 3]
+//               [--threads 0] [--handshakes 64] [--verify-cache-ttl 10]
 //   probe_bench --role prober --url URL --concurrency N --duration S --ca FILE   (internal)
+//               [--threads T] [--handshakes H] [--verify-cache-ttl SECONDS]
+//   probe_bench --role serve --duration S   (the same nginx sites for S seconds, for profiling)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +31,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -60,6 +65,14 @@ std::string Arg(const std::map<std::string, std::string>& args, const std::strin
   return it == args.end() ? fallback : it->second;
 }
 
+// CPU seconds (user + system) this process has used so far.
+double CpuSeconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 long VmHwmKb() {
   std::ifstream in("/proc/self/status");
   for (std::string line; std::getline(in, line);) {
@@ -73,7 +86,8 @@ struct Counters {
   std::atomic<int64_t> ok{0};
   std::atomic<int64_t> failed{0};
   std::atomic<int> finished{0};
-  std::map<std::string, int64_t> errors;  // loop thread only
+  std::mutex errors_mu;  // checkers run on several loop threads
+  std::map<std::string, int64_t> errors;
 };
 
 Task<void> Checker(CurlProber& prober, std::string url, SteadyClock::time_point end, Counters& c) {
@@ -85,6 +99,7 @@ Task<void> Checker(CurlProber& prober, std::string url, SteadyClock::time_point 
       ++c.ok;
     } else {
       ++c.failed;
+      std::lock_guard<std::mutex> lock(c.errors_mu);
       ++c.errors[std::string(secplat::core::model::ProbeErrorName(r.error)) + " " +
                  r.error_detail.substr(0, 80)];
     }
@@ -96,35 +111,45 @@ int RunProber(const std::map<std::string, std::string>& args) {
   std::string url = Arg(args, "url", "");
   int concurrency = std::stoi(Arg(args, "concurrency", "1000"));
   double seconds = std::stod(Arg(args, "duration", "10"));
-  auto prober = CurlProber::Create({.policy = {.allow_loopback = true},
-                                    .ca_file = Arg(args, "ca", ""),
-                                    .max_connections_per_host = concurrency,
-                                    .max_in_flight = concurrency});
+  auto prober = CurlProber::Create(
+      {.policy = {.allow_loopback = true},
+       .ca_file = Arg(args, "ca", ""),
+       .loop_threads = std::stoi(Arg(args, "threads", "0")),
+       .max_connections_per_host = concurrency,
+       .max_in_flight = concurrency,
+       .max_handshakes_per_loop = std::stoi(Arg(args, "handshakes", "64")),
+       .verify_cache_ttl = std::chrono::seconds(std::stoi(Arg(args, "verify-cache-ttl", "10")))});
   if (!prober.has_value()) {
     std::cerr << "prober: " << prober.error().message << "\n";
     return 1;
   }
   CurlProber& p = **prober;
   Counters counters;
+  double cpu_start = CpuSeconds();
   auto start = SteadyClock::now();
   auto end = start + std::chrono::duration_cast<SteadyClock::duration>(
                          std::chrono::duration<double>(seconds));
   std::promise<void> all_done;
-  p.Post([&] {
-    for (int i = 0; i < concurrency; ++i) {
+  // One Post per checker, as the worker posts one per scan: Post spreads them over the loops,
+  // and each checker stays on its loop.
+  for (int i = 0; i < concurrency; ++i) {
+    p.Post([&] {
       secplat::StartTask(Checker(p, url, end, counters), [&] {
         if (++counters.finished == concurrency) all_done.set_value();
       });
-    }
-  });
+    });
+  }
   all_done.get_future().wait();
   double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  double cpu = CpuSeconds() - cpu_start;
   auto stats = p.stats();
   int64_t total = counters.ok + counters.failed;
-  std::printf("PROBER ok=%lld failed=%lld seconds=%.2f rate=%.0f peak_in_flight=%d vmhwm_kb=%ld\n",
-              static_cast<long long>(counters.ok.load()),
-              static_cast<long long>(counters.failed.load()), elapsed,
-              static_cast<double>(total) / elapsed, stats.peak_in_flight, VmHwmKb());
+  std::printf(
+      "PROBER ok=%lld failed=%lld seconds=%.2f rate=%.0f loop_threads=%d peak_in_flight=%d "
+      "cpu_us_per_check=%.0f vmhwm_kb=%ld\n",
+      static_cast<long long>(counters.ok.load()), static_cast<long long>(counters.failed.load()),
+      elapsed, static_cast<double>(total) / elapsed, stats.loop_threads, stats.peak_in_flight,
+      total > 0 ? cpu * 1e6 / static_cast<double>(total) : 0.0, VmHwmKb());
   for (const auto& [what, n] : counters.errors) {
     std::printf("  error %s: %lld\n", what.c_str(), static_cast<long long>(n));
   }
@@ -217,8 +242,11 @@ function done(summary, latency, requests)
 end
 )";
 
-int RunAll(const std::map<std::string, std::string>& args, const char* self) {
+int RunAll(const std::map<std::string, std::string>& args, const char* self, bool serve_only) {
   std::string duration = Arg(args, "duration", "10");
+  std::string threads = Arg(args, "threads", "0");
+  std::string handshakes = Arg(args, "handshakes", "64");
+  std::string verify_ttl = Arg(args, "verify-cache-ttl", "10");
   std::string concurrency = Arg(args, "concurrency", "1000");
   std::string wrk_connections = Arg(args, "wrk-connections", "200");
   int rounds = std::stoi(Arg(args, "rounds", "3"));
@@ -236,6 +264,12 @@ int RunAll(const std::map<std::string, std::string>& args, const char* self) {
   }
   std::string http_url = (*nginx)->Url(sites::kPlainHttp, "/", "127.0.0.1");
   std::string https_url = (*nginx)->Url(sites::kEcP256, "/", "127.0.0.1");
+  if (serve_only) {
+    std::cout << "SERVE http=" << http_url << " https=" << https_url << " ca=" << (*pki)->ca_cert()
+              << std::endl;
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::stod(duration)));
+    return 0;
+  }
 
   // blackbox_exporter with http_2xx (TLS verification off, like our prober's handshake).
   std::string dir = (*nginx)->dir();
@@ -267,9 +301,7 @@ int RunAll(const std::map<std::string, std::string>& args, const char* self) {
   }
 
   std::ostringstream report;
-  report << "probe benchmark: CurlProber (1 loop thread, " << concurrency
-         << " in flight, fresh connection per check) vs blackbox_exporter /probe via wrk ("
-         << wrk_connections << " connections); nginx 1 worker; " << duration << " s each\n";
+  std::string loop_threads = "?";
   struct Case {
     const char* name;
     std::string url;
@@ -279,13 +311,16 @@ int RunAll(const std::map<std::string, std::string>& args, const char* self) {
        {Case{"HTTP", http_url}, Case{"HTTPS (EC P-256, fresh handshake)", https_url}}) {
     // Alternate the two sides `rounds` times and keep the medians: the machine is shared, and
     // a load spike during one side alone would skew a single pair.
-    std::vector<double> ours_rates, bb_rates, failed, failures;
+    std::vector<double> ours_rates, bb_rates, failed, failures, cpu_us;
     double rss_mb = 0;
     std::string ours;
     for (int round = 0; round < rounds; ++round) {
       ours = Capture({self, "--role", "prober", "--url", c.url, "--concurrency", concurrency,
-                      "--duration", duration, "--ca", (*pki)->ca_cert()});
+                      "--duration", duration, "--ca", (*pki)->ca_cert(), "--threads", threads,
+                      "--handshakes", handshakes, "--verify-cache-ttl", verify_ttl});
       std::string prober_line = LineWith(ours, "PROBER");
+      loop_threads = std::to_string(static_cast<int>(Field(prober_line, "loop_threads")));
+      cpu_us.push_back(Field(prober_line, "cpu_us_per_check"));
       ours_rates.push_back(Field(prober_line, "rate"));
       failed.push_back(Field(prober_line, "failed"));
       rss_mb = std::max(rss_mb, Field(prober_line, "vmhwm_kb") / 1024.0);
@@ -310,10 +345,11 @@ int RunAll(const std::map<std::string, std::string>& args, const char* self) {
     char buf[512];
     std::snprintf(buf, sizeof(buf),
                   "%s (median of %d alternating rounds: %s | %s)\n"
-                  "  secplat prober   %8.0f checks/s  (failed %.0f, peak RSS %.1f MB)\n"
+                  "  secplat prober   %8.0f checks/s  (failed %.0f, peak RSS %.1f MB, "
+                  "%.0f us CPU per check)\n"
                   "  blackbox /probe  %8.0f probes/s  (failures %.0f)\n  ratio %.2fx\n",
                   c.name, rounds, Join(ours_rates).c_str(), Join(bb_rates).c_str(), our_rate,
-                  Median(failed), rss_mb, bb_rate, Median(failures), ratio);
+                  Median(failed), rss_mb, Median(cpu_us), bb_rate, Median(failures), ratio);
     report << buf;
     std::istringstream errs(ours);
     for (std::string line; std::getline(errs, line);) {
@@ -328,7 +364,12 @@ int RunAll(const std::map<std::string, std::string>& args, const char* self) {
                 ratio_https >= 1.2 ? "met" : "MISSED", max_rss_mb,
                 max_rss_mb < 100 ? "met" : "MISSED");
   report << verdict;
-  std::cout << report.str();
+  std::cout << "probe benchmark: CurlProber (" << loop_threads << " loop threads, " << concurrency
+            << " in flight, at most " << handshakes
+            << " TLS handshakes per loop, chain verdicts cached " << verify_ttl
+            << " s, fresh connection per check) vs blackbox_exporter /probe via wrk ("
+            << wrk_connections << " connections); nginx 1 worker; " << duration << " s each\n"
+            << report.str();
   ::kill(bb, SIGTERM);
   ::waitpid(bb, nullptr, 0);
   return 0;
@@ -339,5 +380,5 @@ int RunAll(const std::map<std::string, std::string>& args, const char* self) {
 int main(int argc, char** argv) {
   auto args = ParseArgs(argc, argv);
   if (Arg(args, "role", "") == "prober") return RunProber(args);
-  return RunAll(args, "/proc/self/exe");
+  return RunAll(args, "/proc/self/exe", Arg(args, "role", "") == "serve");
 }

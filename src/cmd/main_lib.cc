@@ -15,9 +15,9 @@ int Main(int argc, char** argv) {
   ::umask(077);
   // The subcommand table (after ClickHouse's programs/main.cpp): name, help, entry.
   const std::vector<Subcommand> table = {
-      ApiSubcommand(),    UpSubcommand(),      MigrateSubcommand(), CheckConfigSubcommand(),
-      QueueSubcommand(),  TokenSubcommand(),   VersionSubcommand(), SchedulerSubcommand(),
-      WorkerSubcommand(), DeriverSubcommand(),
+      ApiSubcommand(),    UpSubcommand(),      MigrateSubcommand(),  CheckConfigSubcommand(),
+      QueueSubcommand(),  TokenSubcommand(),   VersionSubcommand(),  SchedulerSubcommand(),
+      WorkerSubcommand(), DeriverSubcommand(), NotifierSubcommand(),
   };
   CLI::App app{"secplat: self-hosted security posture platform"};
   app.require_subcommand(1);

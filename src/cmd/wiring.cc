@@ -275,6 +275,14 @@ std::vector<std::string> SplitList(const std::string& text) {
 
 }  // namespace
 
+services::worker::WorkerOptions WorkerOptionsFromConfig(const config::Config& cfg) {
+  services::worker::WorkerOptions options;
+  options.max_in_flight = cfg.worker.max_in_flight;
+  options.api_threads = cfg.worker.api_threads;
+  options.lease = cfg.worker.lease;
+  return options;
+}
+
 adapters::probe::CurlProberOptions ProberOptionsFromConfig(const config::Config& cfg) {
   adapters::probe::CurlProberOptions o;
   o.policy.allow_loopback = cfg.worker.allow_loopback;
@@ -283,6 +291,7 @@ adapters::probe::CurlProberOptions ProberOptionsFromConfig(const config::Config&
   o.policy.deny_cidrs = SplitList(cfg.worker.deny_cidrs);
   o.ca_file = cfg.worker.ca_file;
   o.max_connections_per_host = cfg.worker.per_host_connections;
+  o.loop_threads = cfg.worker.probe_threads;
   for (const std::string& pair : SplitList(cfg.worker.static_hosts)) {
     size_t eq = pair.find('=');
     if (eq != std::string::npos) o.static_hosts[pair.substr(0, eq)] = pair.substr(eq + 1);

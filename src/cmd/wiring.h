@@ -16,6 +16,7 @@
 #include "core/model/posture.h"
 #include "jobqueue/job_queue.h"
 #include "ports/store/store.h"
+#include "services/worker/worker.h"
 
 namespace secplat::cmd {
 
@@ -63,9 +64,12 @@ int ServeApiRole(const config::Config& cfg, std::string_view role, const std::st
                  const std::function<bool(ports::store::Store&)>& before_serve = {},
                  const std::function<void(int port)>& on_listening = {});
 
-// The worker's prober settings from worker.* (target rules, CA file, per-host limit, static
-// hosts).
+// The worker's prober settings from worker.* (target rules, CA file, per-host limit, loop
+// threads, static hosts).
 adapters::probe::CurlProberOptions ProberOptionsFromConfig(const config::Config& cfg);
+
+// The worker's options from worker.* (concurrency, API threads, queue lease).
+services::worker::WorkerOptions WorkerOptionsFromConfig(const config::Config& cfg);
 
 // The global posture rules from posture.*. Errors: kInvalidArgument (ValidateRules' message).
 Result<core::model::PostureRules> PostureRulesFromConfig(const config::Config& cfg);

@@ -112,6 +112,7 @@ struct AuthConfig {
 struct WorkerConfig {
   int max_in_flight = 0;         // 1..100000 scans at once in one process
   int api_threads = 0;           // 1..64 threads for the (blocking) API calls around scans
+  int probe_threads = 0;         // 0..64 prober event-loop threads; 0 = one per core
   int per_host_connections = 0;  // 1..1000 concurrent connections to one host:port
   Duration lease{};              // > 0: a job whose worker died goes to another after this
   bool allow_loopback = false;   // 127.0.0.0/8, ::1

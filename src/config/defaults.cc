@@ -32,6 +32,7 @@ Config DefaultConfig() {
 
   c.worker.max_in_flight = 256;
   c.worker.api_threads = 4;
+  c.worker.probe_threads = 0;  // one per core
   c.worker.per_host_connections = 4;
   c.worker.lease = seconds(60);
   c.worker.allow_loopback = false;

@@ -438,6 +438,7 @@ std::vector<Field> BuildFields() {
 
       IntField("worker", "max_in_flight", &C::worker, &Wrk::max_in_flight, 1, 100000),
       IntField("worker", "api_threads", &C::worker, &Wrk::api_threads, 1, 64),
+      IntField("worker", "probe_threads", &C::worker, &Wrk::probe_threads, 0, 64),
       IntField("worker", "per_host_connections", &C::worker, &Wrk::per_host_connections, 1, 1000),
       DurationField("worker", "lease", &C::worker, &Wrk::lease),
       BoolField("worker", "allow_loopback", &C::worker, &Wrk::allow_loopback),

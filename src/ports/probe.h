@@ -1,7 +1,7 @@
 // Prober: the network, as scanners see it. Every method is a coroutine: it suspends the calling
 // scanner and the implementation resumes it when the answer is in, so one thread runs hundreds
-// of scans at once. Implemented by adapters/probe (libcurl multi + OpenSSL on one event loop);
-// unit tests use tests/support/fake_prober.h.
+// of scans at once. Implemented by adapters/probe (libcurl multi + OpenSSL, one event loop per
+// core); unit tests use tests/support/fake_prober.h.
 //
 // Safety is the implementation's job, not the caller's: every connection (each redirect hop
 // included) goes to an address the target policy (core/netpolicy) allows, checked on the
@@ -42,13 +42,15 @@ class Prober {
       core::model::TcpConnectRequest request) = 0;
 };
 
-// The thread that resumes probes. Scanner tasks are started through Post so that a scanner
-// runs on the prober's loop thread from its first line (the prober is not thread-safe
-// otherwise). FakeProber-based tests run the closure inline.
+// The thread(s) that resume probes. Scanner tasks are started through Post so that a scanner
+// runs on one of the prober's loop threads from its first line, and stays on it: a probe
+// awaited there resumes on that same thread. An implementation may have several loop threads
+// (CurlProber has one per core), so state shared between scanners needs its own locking.
+// FakeProber-based tests run the closure inline.
 class ProbeLoop {
  public:
   virtual ~ProbeLoop() = default;
-  // Runs `fn` on the loop thread soon. Thread-safe.
+  // Runs `fn` on a loop thread soon. Thread-safe.
   virtual void Post(std::function<void()> fn) = 0;
 };
 

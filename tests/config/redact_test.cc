@@ -85,6 +85,7 @@ TEST(DumpEffective, PrintsEveryKeyOfTheDefaults) {
             "worker:\n"
             "  max_in_flight: 256\n"
             "  api_threads: 4\n"
+            "  probe_threads: 0\n"
             "  per_host_connections: 4\n"
             "  lease: 1m\n"
             "  allow_loopback: false\n"

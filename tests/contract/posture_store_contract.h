@@ -400,6 +400,61 @@ TYPED_TEST(PostureStoreContract, AuditsCreationAndStateChangesOnly) {
   EXPECT_EQ(audit[1].request_id, "req-1");
 }
 
+// Verifies PutPostures: each write its own compare-and-set with its own outcome, in order — a
+// first write, an update, a stale version (kConflict), an unknown and a deleted asset
+// (kNotFound), a malformed record (kInvalidArgument) — the others stored as PutPosture would
+// store them, and the audit rule applied per write.
+TYPED_TEST(PostureStoreContract, PutPosturesGivesEachWriteItsOwnOutcome) {
+  for (const char* k : {"b-new", "b-update", "b-stale", "b-gone", "b-bad"})
+    this->MustCreateAsset(k);
+  this->MustPut(MakePosture("b-update", kUp3), 0);
+  this->MustPut(MakePosture("b-stale", kUp3), 0);
+  this->MustPut(MakePosture("b-stale", kUp3), 1);
+  this->MustPut(MakePosture("b-gone", kUp3), 0);
+  ASSERT_TRUE(this->store().DeleteAsset("b-gone", MakeWriteContext(kT0)).has_value());
+  StoredPosture bad = MakePosture("b-bad", kUp3);
+  bad.score = 101;
+  const std::vector<ports::store::StoredPostureWrite> writes = {
+      {MakePosture("b-new", kDown4), 0},   {MakePosture("b-update", kDown4), 1},
+      {MakePosture("b-stale", kDown4), 1}, {MakePosture("b-absent", kUp3), 0},
+      {MakePosture("b-gone", kDown4), 1},  {bad, 0},
+  };
+  const Timestamp now = kT0 + Duration(60'000);
+  auto out = this->store().PutPostures(writes, MakeWriteContext(now));
+  ASSERT_TRUE(out.has_value()) << Describe(out);
+  ASSERT_EQ(out->size(), writes.size());
+  ASSERT_TRUE((*out)[0].has_value()) << Describe((*out)[0]);
+  EXPECT_EQ((*out)[0]->version, 1);
+  EXPECT_EQ((*out)[0]->updated_at, now);
+  ASSERT_TRUE((*out)[1].has_value()) << Describe((*out)[1]);
+  EXPECT_EQ((*out)[1]->version, 2);
+  ASSERT_FALSE((*out)[2].has_value());
+  EXPECT_EQ((*out)[2].error().code, ErrorCode::kConflict) << (*out)[2].error().message;
+  ASSERT_FALSE((*out)[3].has_value());
+  EXPECT_EQ((*out)[3].error().code, ErrorCode::kNotFound);
+  ASSERT_FALSE((*out)[4].has_value());
+  EXPECT_EQ((*out)[4].error().code, ErrorCode::kNotFound);
+  ASSERT_FALSE((*out)[5].has_value());
+  EXPECT_EQ((*out)[5].error().code, ErrorCode::kInvalidArgument);
+
+  auto fresh = this->store().GetPosture("b-new");
+  ASSERT_TRUE(fresh.has_value() && fresh->has_value());
+  EXPECT_EQ((*fresh)->status_json, writes[0].record.status_json);
+  EXPECT_EQ((*fresh)->state, PostureState::kDown);
+  auto stale = this->store().GetPosture("b-stale");
+  ASSERT_TRUE(stale.has_value() && stale->has_value());
+  EXPECT_EQ((*stale)->version, 2);
+  EXPECT_EQ((*stale)->state, PostureState::kUp);
+  auto never = this->store().GetPosture("b-bad");
+  ASSERT_TRUE(never.has_value());
+  EXPECT_FALSE(never->has_value());
+  // Audit: 3 creations by MustPut, then b-new created and b-update changed state.
+  auto audit = this->PostureAudit();
+  ASSERT_EQ(audit.size(), 5u);
+  EXPECT_EQ(audit[3].target, "posture:b-new");
+  EXPECT_EQ(audit[4].target, "posture:b-update");
+}
+
 // Verifies CountFindings counts per severity with the filter applied (asset, status) in one call.
 TYPED_TEST(PostureStoreContract, CountFindingsBySeverity) {
   this->MustCreateAsset("web-1");

@@ -708,6 +708,41 @@ TYPED_TEST(StoreContract, AppendEventIsIdempotentOnEventId) {
   EXPECT_EQ(this->AuditWithAction("event.append").size(), 1u);
 }
 
+// Verifies AppendEvents appends in order with one outcome each (an already stored event_id is
+// created = false and keeps the stored event), and each new event gets its audit and outbox rows
+// as AppendEvent gives them.
+TYPED_TEST(StoreContract, AppendEventsAppendsInOrderAndIsIdempotent) {
+  core::model::Envelope stored =
+      MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000001", "web-1", kT0);
+  ASSERT_TRUE(this->store().AppendEvent(stored, MakeWriteContext(kT0)).has_value());
+  std::vector<core::model::Envelope> batch = {
+      MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000002", "web-1", kT0, EventType::kPostureChanged),
+      stored,
+      MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000003", "web-2", kT0, EventType::kPostureChanged),
+  };
+  auto out = this->store().AppendEvents(batch, MakeWriteContext(kT0 + minutes(1)));
+  ASSERT_TRUE(out.has_value()) << Describe(out);
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_TRUE((*out)[0].created);
+  EXPECT_FALSE((*out)[1].created);
+  EXPECT_EQ((*out)[1].event.received_at, kT0);
+  EXPECT_TRUE((*out)[2].created);
+  EXPECT_LT((*out)[0].event.seq, (*out)[2].event.seq);
+  auto page = this->store().ListEvents({}, {});
+  ASSERT_TRUE(page.has_value());
+  ASSERT_EQ(page->items.size(), 3u);
+  EXPECT_EQ(page->items[1].envelope.event_id, batch[0].event_id);
+  EXPECT_EQ(page->items[2].envelope.event_id, batch[2].event_id);
+  EXPECT_EQ(this->AuditWithAction("event.append").size(), 3u);
+  // posture.changed events go to the notify stream through the outbox, like AppendEvent's.
+  auto claimed = this->store().ClaimUnsent(10, kT0 + hours(1));
+  ASSERT_TRUE(claimed.has_value()) << Describe(claimed);
+  int posture_messages = 0;
+  for (const auto& m : *claimed)
+    posture_messages += m.envelope.event_type == EventType::kPostureChanged ? 1 : 0;
+  EXPECT_EQ(posture_messages, 2);
+}
+
 // Verifies asset, type, since (inclusive) and until (exclusive) filters.
 TYPED_TEST(StoreContract, ListEventsFiltersByAssetTypeAndTime) {
   auto add = [&](std::string id, std::string asset, Timestamp ts, EventType type) {

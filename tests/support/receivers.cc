@@ -180,6 +180,16 @@ ScriptedReply ScriptedReply::Hang() {
   r.hang = true;
   return r;
 }
+ScriptedReply ScriptedReply::AcceptThenHang() {
+  ScriptedReply r;
+  r.accept_then_hang = true;
+  return r;
+}
+ScriptedReply ScriptedReply::Pass() {
+  ScriptedReply r;
+  r.pass = true;
+  return r;
+}
 
 ProviderReceiver::ProviderReceiver(ReceiverOptions options) : options_(std::move(options)) {}
 
@@ -242,6 +252,16 @@ void ProviderReceiver::Script(std::vector<ScriptedReply> replies) {
   for (auto& r : replies) script_.push_back(std::move(r));
 }
 
+void ProviderReceiver::SetOutage(std::optional<ScriptedReply> reply) {
+  std::lock_guard<std::mutex> lock(mu_);
+  outage_ = std::move(reply);
+}
+
+std::map<std::string, int> ProviderReceiver::webhook_ids_accepted() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return webhook_ids_accepted_;
+}
+
 void ProviderReceiver::ReleaseHangs() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -293,11 +313,18 @@ ProviderReceiver::Reply ProviderReceiver::Handle(RecordedRequest& r) {
   }
   std::unique_lock<std::mutex> lock(mu_);
   std::optional<ScriptedReply> scripted;
-  if (!script_.empty()) {
+  if (outage_) {
+    scripted = *outage_;
+  } else if (!script_.empty()) {
     scripted = std::move(script_.front());
     script_.pop_front();
   }
-  if (!normal && !scripted) normal = Jira(r);  // stateful: under the lock, only if it answers
+  // A scripted pass answers normally; accept-then-hang acts normally but withholds the answer.
+  if (scripted && scripted->pass) scripted.reset();
+  const bool accept_then_hang = scripted && scripted->accept_then_hang;
+  if (accept_then_hang) scripted.reset();
+  // Jira is stateful: run under the lock, and only when its answer (or effect) is wanted.
+  if (!normal && !scripted) normal = Jira(r);
   if (options_.provider == Provider::kWebhook) {
     const std::string id(r.Header("webhook-id"));
     if (!id.empty()) ++webhook_ids_[id];
@@ -313,10 +340,15 @@ ProviderReceiver::Reply ProviderReceiver::Handle(RecordedRequest& r) {
   } else {
     reply = *normal;
   }
-  r.answered_status = scripted && scripted->hang ? 503 : reply.status;
+  const bool hang = accept_then_hang || (scripted && scripted->hang);
+  r.answered_status = hang ? 503 : reply.status;
+  if (options_.provider == Provider::kWebhook && r.answered_status / 100 == 2) {
+    const std::string id(r.Header("webhook-id"));
+    if (!id.empty()) ++webhook_ids_accepted_[id];
+  }
   if (options_.record_requests) requests_.push_back(r);
   cv_.notify_all();
-  if (scripted && scripted->hang) {
+  if (hang) {
     const uint64_t gen = hang_generation_;
     cv_.wait_for(lock, options_.hang_max, [&] { return hang_generation_ != gen || stopping_; });
     return Reply{503, "application/json", {}, R"({"error":"released"})"};

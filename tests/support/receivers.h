@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,11 +67,17 @@ struct ScriptedReply {
   std::string body;
   std::string content_type = "application/json";
   bool hang = false;  // hold the request until ReleaseHangs(), Stop or hang_max
+  // Act as the provider normally would (a Jira issue is created), then hang instead of
+  // answering: the provider accepted, the answer was lost (a sender killed mid-send).
+  bool accept_then_hang = false;
+  bool pass = false;  // answer as the provider normally would (skips a request in a script)
 
   static ScriptedReply RateLimited(std::string retry_after);
   static ScriptedReply ServerError(int status = 500);
   static ScriptedReply ClientError(int status, std::string body = "{}");
   static ScriptedReply Hang();
+  static ScriptedReply AcceptThenHang();
+  static ScriptedReply Pass();
 };
 
 struct ReceiverOptions {
@@ -116,6 +123,9 @@ class ProviderReceiver {
   // Answers the next requests with these replies, in order (after recording and validating);
   // then the provider's normal behaviour resumes.
   void Script(std::vector<ScriptedReply> replies);
+  // While set, every request gets `reply` (a hang, a 500, ...), ahead of any script: an outage
+  // of any length. nullopt ends it.
+  void SetOutage(std::optional<ScriptedReply> reply);
   // Ends every hang now (hung requests then get a 503).
   void ReleaseHangs();
 
@@ -126,6 +136,8 @@ class ProviderReceiver {
   bool WaitForRequests(size_t n, Duration timeout) const;
   // Webhook: how often each webhook-id arrived.
   std::map<std::string, int> webhook_ids() const;
+  // Webhook: how often each webhook-id was answered with a 2xx (accepted as delivered).
+  std::map<std::string, int> webhook_ids_accepted() const;
   std::vector<JiraIssue> jira_issues() const;
 
  private:
@@ -154,6 +166,8 @@ class ProviderReceiver {
   uint64_t hang_generation_ = 0;
   bool stopping_ = false;
   std::map<std::string, int> webhook_ids_;
+  std::map<std::string, int> webhook_ids_accepted_;
+  std::optional<ScriptedReply> outage_;
   std::vector<JiraIssue> issues_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "adapters/http/client.h"
 #include "adapters/json/codec.h"
+#include "adapters/json/notification_codec.h"
 #include "adapters/json/posture_codec.h"
 #include "core/common/status_map.h"
 
@@ -18,6 +19,40 @@ using core::model::ScanJob;
 namespace {
 
 constexpr size_t kMaxIdleClients = 32;
+
+// Splits encoded items into the bodies of batch requests: prefix + items joined by ',' +
+// suffix, at most `max_items` items and (but for a lone oversized item) `max_bytes` bytes.
+// Returns the item count of each body, in order.
+struct Packed {
+  std::string body;
+  size_t count = 0;
+};
+std::vector<Packed> Pack(const std::vector<std::string>& items, std::string_view prefix,
+                         std::string_view suffix, size_t max_items, size_t max_bytes) {
+  std::vector<Packed> out;
+  Packed cur;
+  auto open = [&] {
+    cur.body.assign(prefix);
+    cur.count = 0;
+  };
+  open();
+  for (const std::string& item : items) {
+    const size_t grown = cur.body.size() + (cur.count > 0 ? 1 : 0) + item.size() + suffix.size();
+    if (cur.count > 0 && (cur.count == max_items || grown > max_bytes)) {
+      cur.body += suffix;
+      out.push_back(std::move(cur));
+      open();
+    }
+    if (cur.count > 0) cur.body += ',';
+    cur.body += item;
+    ++cur.count;
+  }
+  if (cur.count > 0) {
+    cur.body += suffix;
+    out.push_back(std::move(cur));
+  }
+  return out;
+}
 
 // Query-string escaping for cursors (opaque, but URL-safe is not guaranteed).
 std::string EscapeQuery(std::string_view s) {
@@ -64,14 +99,15 @@ void HttpPlatform::Return(std::unique_ptr<http::HttpClient> client) {
 
 Result<HttpPlatform::Reply> HttpPlatform::Call(std::string_view method, const std::string& path,
                                                std::string body,
-                                               std::initializer_list<int> ok_statuses) {
+                                               std::initializer_list<int> ok_statuses,
+                                               std::optional<Duration> timeout) {
   http::ClientRequest req;
   req.method = std::string(method);
   req.url = options_.base_url + path;
   req.headers.emplace_back("Authorization", "Bearer " + options_.token);
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
   req.body = std::move(body);
-  req.timeout = options_.timeout;
+  req.timeout = timeout.value_or(options_.timeout);
   auto client = Borrow();
   auto resp = client->Send(req);
   if (!resp.has_value()) {
@@ -218,6 +254,184 @@ Result<core::model::OpenFindingCounts> HttpPlatform::CountOpenFindings(std::stri
                                         .medium = clamp(c.medium),
                                         .low = clamp(c.low),
                                         .info = clamp(c.info)};
+}
+
+// ---- NotificationGateway ---------------------------------------------------------------------
+
+namespace {
+
+using ports::platform::ChannelHealth;
+using ports::platform::NotifyLogRecord;
+using ports::platform::RoutingRecord;
+using ports::platform::StoredDelivery;
+
+Status Required(std::string_view value, std::string_view name) {
+  if (!value.empty()) return OkStatus();
+  return Unexpected(ErrorCode::kInvalidArgument, std::string(name) + ": must not be empty");
+}
+
+std::string NotifyLogPath(std::string_view channel, std::string_view problem_key) {
+  return "/api/v1/notify-log/" + EscapeQuery(channel) + "/" + EscapeQuery(problem_key);
+}
+
+// "?now=<RFC 3339>&limit=<1..1000>".
+std::string DueQuery(Timestamp now, int limit) {
+  return "?now=" + EscapeQuery(FormatRfc3339(now)) +
+         "&limit=" + std::to_string(std::clamp(limit, 1, 1000));
+}
+
+}  // namespace
+
+Result<HttpPlatform::Reply> HttpPlatform::NotifyCall(std::string_view method,
+                                                     const std::string& path, std::string body,
+                                                     std::initializer_list<int> ok_statuses) {
+  auto r = Call(method, path, std::move(body), ok_statuses);
+  // Call maps 500 and other 5xx to kInternal; for the notifier they mean "the API cannot
+  // answer now": retry later, as for a refused connection.
+  if (!r.has_value() && r.error().code == ErrorCode::kInternal)
+    return Unexpected(ErrorCode::kUnavailable, r.error().message);
+  return r;
+}
+
+Result<std::optional<NotifyLogRecord>> HttpPlatform::GetNotifyLog(std::string_view channel,
+                                                                  std::string_view problem_key) {
+  SECPLAT_RETURN_IF_ERROR(Required(channel, "channel"));
+  SECPLAT_RETURN_IF_ERROR(Required(problem_key, "problem_key"));
+  SECPLAT_ASSIGN_OR_RETURN(Reply r,
+                           NotifyCall("GET", NotifyLogPath(channel, problem_key), "", {200}));
+  return json::DecodeNotifyLogReply(r.body);
+}
+
+Result<NotifyLogRecord> HttpPlatform::PutNotifyLog(const NotifyLogRecord& record,
+                                                   int64_t expected_version) {
+  SECPLAT_RETURN_IF_ERROR(Required(record.entry.channel, "channel"));
+  SECPLAT_RETURN_IF_ERROR(Required(record.entry.problem_key, "problem_key"));
+  SECPLAT_ASSIGN_OR_RETURN(
+      Reply r, NotifyCall("PUT", NotifyLogPath(record.entry.channel, record.entry.problem_key),
+                          json::EncodeNotifyLogPut(record, expected_version), {200, 201}));
+  SECPLAT_ASSIGN_OR_RETURN(auto stored, json::DecodeNotifyLogReply(r.body));
+  if (!stored)
+    return Unexpected(ErrorCode::kInternal, "PUT /api/v1/notify-log: answer without a record");
+  return *std::move(stored);
+}
+
+Result<std::vector<NotifyLogRecord>> HttpPlatform::ListRepeatDue(Timestamp now, int limit) {
+  SECPLAT_ASSIGN_OR_RETURN(
+      Reply r, NotifyCall("GET", "/api/v1/notify-log-due" + DueQuery(now, limit), "", {200}));
+  return json::DecodeNotifyLogList(r.body);
+}
+
+Result<ports::platform::CreatedDelivery> HttpPlatform::CreateDelivery(
+    const StoredDelivery& delivery) {
+  SECPLAT_RETURN_IF_ERROR(Required(delivery.record.idempotency_key, "idempotency_key"));
+  SECPLAT_ASSIGN_OR_RETURN(Reply r, NotifyCall("POST", "/api/v1/deliveries",
+                                               json::EncodeStoredDelivery(delivery), {200, 201}));
+  SECPLAT_ASSIGN_OR_RETURN(StoredDelivery stored, json::DecodeDeliveryReply(r.body));
+  return ports::platform::CreatedDelivery{std::move(stored), r.status == 201};
+}
+
+Result<StoredDelivery> HttpPlatform::PutDelivery(const StoredDelivery& delivery,
+                                                 int64_t expected_version) {
+  SECPLAT_RETURN_IF_ERROR(Required(delivery.record.idempotency_key, "idempotency_key"));
+  SECPLAT_ASSIGN_OR_RETURN(
+      Reply r,
+      NotifyCall("PUT", "/api/v1/deliveries/" + EscapeQuery(delivery.record.idempotency_key),
+                 json::EncodeDeliveryPut(delivery, expected_version), {200}));
+  return json::DecodeDeliveryReply(r.body);
+}
+
+Result<std::vector<StoredDelivery>> HttpPlatform::ListDueDeliveries(Timestamp now, int limit) {
+  SECPLAT_ASSIGN_OR_RETURN(
+      Reply r, NotifyCall("GET", "/api/v1/deliveries-due" + DueQuery(now, limit), "", {200}));
+  return json::DecodeDeliveryList(r.body);
+}
+
+Status HttpPlatform::RecordRouting(const RoutingRecord& record) {
+  SECPLAT_RETURN_IF_ERROR(Required(record.event_id, "event_id"));
+  SECPLAT_ASSIGN_OR_RETURN(
+      Reply r,
+      NotifyCall("PUT", "/api/v1/notifications/" + EscapeQuery(record.event_id) + "/routing",
+                 json::EncodeRoutingRecord(record), {200}));
+  (void)r;
+  return OkStatus();
+}
+
+Status HttpPlatform::SetChannelHealth(const ChannelHealth& health) {
+  SECPLAT_RETURN_IF_ERROR(Required(health.channel, "channel"));
+  SECPLAT_ASSIGN_OR_RETURN(
+      Reply r, NotifyCall("PUT", "/api/v1/notifications/channels/" + EscapeQuery(health.channel),
+                          json::EncodeChannelHealth(health), {200}));
+  (void)r;
+  return OkStatus();
+}
+
+Status HttpPlatform::RecordEvents(std::span<const core::model::Envelope> envelopes) {
+  if (envelopes.empty()) return OkStatus();
+  std::vector<std::string> items;
+  items.reserve(envelopes.size());
+  for (const auto& e : envelopes) items.push_back(json::EncodeEnvelope(e));
+  for (Packed& p : Pack(items, "{\"events\":[", "]}", ports::platform::kMaxBatchItems,
+                        options_.max_request_bytes)) {
+    SECPLAT_ASSIGN_OR_RETURN(Reply r, Call("POST", "/api/v1/events/batch", std::move(p.body),
+                                           {200}, options_.batch_timeout));
+    (void)r;
+  }
+  return OkStatus();
+}
+
+Result<std::vector<ports::platform::PostureInputs>> HttpPlatform::GetPostureInputs(
+    std::span<const std::string> asset_keys) {
+  std::vector<ports::platform::PostureInputs> out;
+  out.reserve(asset_keys.size());
+  constexpr size_t kChunk = ports::platform::kMaxBatchItems;
+  for (size_t at = 0; at < asset_keys.size(); at += kChunk) {
+    auto part = asset_keys.subspan(at, std::min(kChunk, asset_keys.size() - at));
+    SECPLAT_ASSIGN_OR_RETURN(Reply r, Call("POST", "/api/v1/posture-batch/get",
+                                           json::EncodePostureBatchGet(part), {200},
+                                           options_.batch_timeout));
+    SECPLAT_ASSIGN_OR_RETURN(auto items, json::DecodePostureInputs(r.body));
+    if (items.size() != part.size())
+      return Unexpected(ErrorCode::kInternal, "POST /api/v1/posture-batch/get: " +
+                                                  std::to_string(items.size()) +
+                                                  " items for " + std::to_string(part.size()) +
+                                                  " keys");
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (items[i].asset_key != part[i])
+        return Unexpected(ErrorCode::kInternal,
+                          "POST /api/v1/posture-batch/get: items out of order at " +
+                              std::to_string(i));
+      out.push_back(std::move(items[i]));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<Result<int64_t>>> HttpPlatform::PutPostureBatch(
+    std::span<const ports::platform::PostureWrite> writes) {
+  std::vector<std::string> items;
+  items.reserve(writes.size());
+  for (const auto& w : writes) {
+    if (w.record.status.asset_key.empty())
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        "writes[" + std::to_string(items.size()) + "].status.asset_key: required");
+    items.push_back(json::EncodePostureBatchPutItem(w));
+  }
+  std::vector<Result<int64_t>> out;
+  out.reserve(writes.size());
+  for (Packed& p : Pack(items, "{\"items\":[", "]}", ports::platform::kMaxBatchItems,
+                        options_.max_request_bytes)) {
+    auto r = Call("PUT", "/api/v1/posture-batch", std::move(p.body), {200}, options_.batch_timeout);
+    if (!r.has_value()) {
+      if (p.count == 1 && r.error().code == ErrorCode::kPayloadTooLarge) {
+        out.push_back(Unexpected(r.error()));
+        continue;
+      }
+      return Unexpected(r.error());
+    }
+    SECPLAT_ASSIGN_OR_RETURN(auto outcomes, json::DecodePostureBatchPutResult(r->body, p.count));
+    for (auto& o : outcomes) out.push_back(std::move(o));
+  }
+  return out;
 }
 
 }  // namespace secplat::adapters::api_client

@@ -46,6 +46,7 @@
 #include "core/model/posture.h"
 #include "core/model/finding.h"
 #include "core/model/scan_job.h"
+#include "ports/store/event_store.h"
 #include "ports/store/finding_store.h"
 
 namespace secplat::adapters::json {
@@ -90,6 +91,14 @@ std::string EncodeStoredEvent(const core::model::StoredEvent& event);
 // Response decoder for EncodeStoredEvent's output (envelope rules as DecodeEnvelope; seq and
 // received_at required). Errors: kInvalidArgument naming the field.
 Result<core::model::StoredEvent> DecodeStoredEvent(std::string_view body);
+
+// POST /api/v1/events/batch: {"events":[envelope, ...]} with 1..max_items envelopes of distinct
+// event_id, each decoded as DecodeEnvelope. Errors name the item: "events[2].ts: ...",
+// "events[4].event_id: duplicate of events[1].event_id", "events: must contain 1 to 1000 items".
+Result<std::vector<core::model::Envelope>> DecodeEventBatch(std::string_view body,
+                                                            size_t max_items);
+// {"created":N,"existing":M,"items":[{"event_id","seq","created"}, ...]} in request order.
+std::string EncodeEventBatchOutcome(const std::vector<ports::store::AppendOutcome>& outcomes);
 
 // ---- Assets --------------------------------------------------------------------------------
 

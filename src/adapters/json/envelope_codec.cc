@@ -1,9 +1,11 @@
 // Event envelope <-> JSON, following docs/contracts/event-envelope.schema.json member by member.
+#include <map>
 #include <string>
 
 #include "adapters/json/codec.h"
 #include "adapters/json/internal/reader.h"
 #include "core/contracts/envelope.h"
+#include "core/validation/field_path.h"
 
 namespace secplat::adapters::json {
 namespace {
@@ -107,6 +109,56 @@ Result<core::model::StoredEvent> DecodeStoredEvent(std::string_view body) {
   SECPLAT_ASSIGN_OR_RETURN(auto received_at, r.OptionalTimestamp("received_at"));
   ev.received_at = *received_at;
   return ev;
+}
+
+Result<std::vector<Envelope>> DecodeEventBatch(std::string_view body, size_t max_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"events"}));
+  const Json* items = top.Find("events");
+  if (items == nullptr) return top.Fail("events", "required");
+  if (!items->is_array()) return top.Fail("events", "must be an array");
+  if (items->empty() || items->size() > max_items)
+    return top.Fail("events", "must contain 1 to " + std::to_string(max_items) + " items");
+  std::vector<Envelope> out;
+  out.reserve(items->size());
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const std::string path = core::validation::IndexPath("events", i);
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open((*items)[i], path));
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({SECPLAT_ENVELOPE_FIELDS}));
+    auto e = ReadEnvelope(r);
+    if (!e.has_value()) {
+      // ReadEnvelope's own failures carry the item path; ValidateEnvelope's do not.
+      if (e.error().message.rfind(path, 0) == 0) return Unexpected(e.error());
+      return Unexpected(internal::Nest(path, e.error()));
+    }
+    auto [it, inserted] = seen.emplace(e->event_id, i);
+    if (!inserted)
+      return r.Fail("event_id", "duplicate of " +
+                                    core::validation::IndexPath("events", it->second) +
+                                    ".event_id");
+    out.push_back(*std::move(e));
+  }
+  return out;
+}
+
+std::string EncodeEventBatchOutcome(const std::vector<ports::store::AppendOutcome>& outcomes) {
+  int64_t created = 0;
+  OJson items = OJson::array();
+  for (const auto& o : outcomes) {
+    created += o.created ? 1 : 0;
+    OJson item = OJson::object();
+    item["event_id"] = o.event.envelope.event_id;
+    item["seq"] = o.event.seq;
+    item["created"] = o.created;
+    items.push_back(std::move(item));
+  }
+  OJson out = OJson::object();
+  out["created"] = created;
+  out["existing"] = static_cast<int64_t>(outcomes.size()) - created;
+  out["items"] = std::move(items);
+  return internal::Dump(out);
 }
 
 }  // namespace secplat::adapters::json

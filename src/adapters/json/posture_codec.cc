@@ -8,6 +8,8 @@
 
 #include "adapters/json/codec.h"
 #include "adapters/json/internal/reader.h"
+#include "core/common/json_string.h"
+#include "core/contracts/envelope.h"
 #include "core/validation/field_path.h"
 
 namespace secplat::adapters::json {
@@ -715,6 +717,309 @@ Result<ports::store::FindingCounts> DecodeFindingCounts(std::string_view body) {
   SECPLAT_ASSIGN_OR_RETURN(c.low, ReqInt(by, "low", 0, kMaxCount));
   SECPLAT_ASSIGN_OR_RETURN(c.info, ReqInt(by, "info", 0, kMaxCount));
   return c;
+}
+
+// ---- Batch routes ------------------------------------------------------------------------------
+
+namespace {
+
+constexpr ErrorCode kItemCodes[] = {
+    ErrorCode::kInvalidArgument, ErrorCode::kNotFound,    ErrorCode::kConflict,
+    ErrorCode::kInternal,        ErrorCode::kUnavailable, ErrorCode::kPermissionDenied};
+
+ErrorCode ItemErrorCode(std::string_view name) {
+  for (ErrorCode c : kItemCodes)
+    if (ErrorCodeName(c) == name) return c;
+  return ErrorCode::kInternal;
+}
+
+void AppendErrorObject(std::string& out, const Error& e) {
+  out += "{\"code\":";
+  AppendJsonString(out, ErrorCodeName(e.code));
+  out += ",\"message\":";
+  AppendJsonString(out, e.message);
+  out += '}';
+}
+
+// The array member `key` of a batch body with 1..max items.
+Result<const Json*> BatchArray(const ObjectReader& r, std::string_view key, size_t max_items) {
+  const Json* items = r.Find(key);
+  if (items == nullptr) return Required(r, key);
+  if (!items->is_array()) return r.Fail(key, "must be an array");
+  if (items->empty() || items->size() > max_items)
+    return r.Fail(key, "must contain 1 to " + std::to_string(max_items) + " items");
+  return items;
+}
+
+// "<path>: duplicate of <first path>" when `key` was seen; records it otherwise.
+Status CheckDistinct(std::map<std::string, std::string>& seen, const std::string& key,
+                     const std::string& path) {
+  auto [it, inserted] = seen.emplace(key, path);
+  if (!inserted) return internal::FailAt(path, "duplicate of " + it->second);
+  return OkStatus();
+}
+
+// An item's {"code","message"} into `out` (Result<Error> cannot exist).
+Status ReadItemError(const Json& value, const std::string& path, Error* out) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_ASSIGN_OR_RETURN(std::string code, ReqString(r, "code"));
+  SECPLAT_ASSIGN_OR_RETURN(std::string message, ReqString(r, "message"));
+  *out = Error{ItemErrorCode(code), std::move(message)};
+  return OkStatus();
+}
+
+int ClampCount(int64_t v) { return static_cast<int>(std::min<int64_t>(v, kMaxInt)); }
+
+}  // namespace
+
+Result<std::vector<std::string>> DecodePostureBatchGet(std::string_view body, size_t max_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"asset_keys"}));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* keys, BatchArray(r, "asset_keys", max_items));
+  std::vector<std::string> out;
+  out.reserve(keys->size());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < keys->size(); ++i) {
+    const std::string path = IndexPath("asset_keys", i);
+    const Json& k = (*keys)[i];
+    if (!k.is_string()) return internal::FailAt(path, "must be a string");
+    std::string key = k.get<std::string>();
+    if (!core::contracts::IsValidAssetKey(key))
+      return internal::FailAt(path, "must match " + std::string(core::contracts::kAssetKeyPattern));
+    SECPLAT_RETURN_IF_ERROR(CheckDistinct(seen, key, path));
+    out.push_back(std::move(key));
+  }
+  return out;
+}
+
+std::string EncodePostureBatchGet(std::span<const std::string> asset_keys) {
+  std::string out = "{\"asset_keys\":[";
+  for (size_t i = 0; i < asset_keys.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(out, asset_keys[i]);
+  }
+  out += "]}";
+  return out;
+}
+
+std::string EncodePostureInputs(std::span<const PostureInputsRow> rows) {
+  std::string out = "{\"items\":[";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const PostureInputsRow& row = rows[i];
+    if (i > 0) out += ',';
+    out += "{\"asset_key\":";
+    AppendJsonString(out, row.asset_key);
+    Status status = row.status;
+    const ports::store::StoredPosture* p = row.posture ? &*row.posture : nullptr;
+    if (status.has_value() && p != nullptr) {
+      // Stored by the api's own encoders and checked on write; a damaged row fails its item.
+      for (auto [column, text] : {std::pair<std::string_view, std::string_view>{
+                                      "status_json", p->status_json},
+                                  {"score_json", p->score_json},
+                                  {"transitions_json", p->transitions_json}}) {
+        if (!Json::accept(text)) {
+          status = Unexpected(ErrorCode::kInternal, "asset_status " + row.asset_key + ": " +
+                                                        std::string(column) + ": not JSON");
+          break;
+        }
+      }
+    }
+    if (!status.has_value()) {
+      out += ",\"error\":";
+      AppendErrorObject(out, status.error());
+      out += ",\"asset\":null,\"open_findings\":null,\"posture\":null}";
+      continue;
+    }
+    out += ",\"error\":null,\"asset\":";
+    out += EncodeAsset(row.asset);
+    const ports::store::FindingCounts& c = row.open_findings;
+    out += ",\"open_findings\":{\"critical\":" + std::to_string(c.critical) +
+           ",\"high\":" + std::to_string(c.high) + ",\"medium\":" + std::to_string(c.medium) +
+           ",\"low\":" + std::to_string(c.low) + ",\"info\":" + std::to_string(c.info) + "}";
+    if (p == nullptr) {
+      out += ",\"posture\":null}";
+      continue;
+    }
+    out += ",\"posture\":{\"version\":" + std::to_string(p->version) + ",\"updated_at\":";
+    AppendJsonString(out, FormatRfc3339(p->updated_at));
+    out += ",\"check_by\":";
+    if (p->check_by) {
+      AppendJsonString(out, FormatRfc3339(*p->check_by));
+    } else {
+      out += "null";
+    }
+    out += ",\"status\":";
+    out += p->status_json;
+    out += ",\"score\":";
+    out += p->score_json;
+    out += ",\"recent_transitions\":";
+    out += p->transitions_json;
+    out += "}}";
+  }
+  out += "]}";
+  return out;
+}
+
+Result<std::vector<ports::platform::PostureInputs>> DecodePostureInputs(std::string_view body) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* items, ReqArray(top, "items", SIZE_MAX));
+  std::vector<ports::platform::PostureInputs> out;
+  out.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    const std::string path = IndexPath("items", i);
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open((*items)[i], path));
+    ports::platform::PostureInputs in;
+    SECPLAT_ASSIGN_OR_RETURN(in.asset_key, ReqString(r, "asset_key"));
+    const Json* error = r.Find("error");
+    if (error != nullptr && !error->is_null()) {
+      Error e;
+      SECPLAT_RETURN_IF_ERROR(ReadItemError(*error, r.PathOf("error"), &e));
+      in.status = Unexpected(std::move(e));
+      out.push_back(std::move(in));
+      continue;
+    }
+    const Json* asset = r.Find("asset");
+    if (asset == nullptr || !asset->is_object()) return r.Fail("asset", "must be an object");
+    auto decoded = DecodeAsset(asset->dump());
+    if (!decoded) return Unexpected(internal::Nest(r.PathOf("asset"), decoded.error()));
+    in.asset = *std::move(decoded);
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader by, ReqObject(r, "open_findings"));
+    SECPLAT_ASSIGN_OR_RETURN(int64_t critical, ReqInt(by, "critical", 0, kMaxCount));
+    SECPLAT_ASSIGN_OR_RETURN(int64_t high, ReqInt(by, "high", 0, kMaxCount));
+    SECPLAT_ASSIGN_OR_RETURN(int64_t medium, ReqInt(by, "medium", 0, kMaxCount));
+    SECPLAT_ASSIGN_OR_RETURN(int64_t low, ReqInt(by, "low", 0, kMaxCount));
+    SECPLAT_ASSIGN_OR_RETURN(int64_t info, ReqInt(by, "info", 0, kMaxCount));
+    in.open_findings = core::model::OpenFindingCounts{.critical = ClampCount(critical),
+                                                      .high = ClampCount(high),
+                                                      .medium = ClampCount(medium),
+                                                      .low = ClampCount(low),
+                                                      .info = ClampCount(info)};
+    const Json* posture = r.Find("posture");
+    if (posture == nullptr) return Required(r, "posture");
+    if (!posture->is_null()) {
+      SECPLAT_ASSIGN_OR_RETURN(ObjectReader pr, ObjectReader::Open(*posture, r.PathOf("posture")));
+      PostureRecord rec;
+      SECPLAT_ASSIGN_OR_RETURN(rec.version, ReqInt(pr, "version", 1, kMaxCount));
+      SECPLAT_ASSIGN_OR_RETURN(rec.updated_at, ReqTime(pr, "updated_at"));
+      SECPLAT_ASSIGN_OR_RETURN(rec.check_by, NullableTime(pr, "check_by"));
+      if (!pr.Has("status")) return Required(pr, "status");
+      SECPLAT_ASSIGN_OR_RETURN(rec.status, ReadStatus(*pr.Find("status"), pr.PathOf("status")));
+      if (!pr.Has("score")) return Required(pr, "score");
+      SECPLAT_ASSIGN_OR_RETURN(rec.score, ReadScore(*pr.Find("score"), pr.PathOf("score")));
+      if (!pr.Has("recent_transitions")) return Required(pr, "recent_transitions");
+      SECPLAT_ASSIGN_OR_RETURN(
+          rec.recent_transitions,
+          ReadTransitions(*pr.Find("recent_transitions"), pr.PathOf("recent_transitions")));
+      in.record = std::move(rec);
+    }
+    out.push_back(std::move(in));
+  }
+  return out;
+}
+
+Result<std::vector<PostureBatchPutItem>> DecodePostureBatchPut(std::string_view body,
+                                                               size_t max_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"items"}));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* items, BatchArray(top, "items", max_items));
+  std::vector<PostureBatchPutItem> out;
+  out.reserve(items->size());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const std::string path = IndexPath("items", i);
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open((*items)[i], path));
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown(
+        {"asset_key", "expected_version", "status", "score", "recent_transitions", "check_by"}));
+    PostureBatchPutItem item;
+    SECPLAT_ASSIGN_OR_RETURN(item.asset_key, ReqString(r, "asset_key"));
+    if (!core::contracts::IsValidAssetKey(item.asset_key))
+      return r.Fail("asset_key", "must match " + std::string(core::contracts::kAssetKeyPattern));
+    SECPLAT_RETURN_IF_ERROR(CheckDistinct(seen, item.asset_key, r.PathOf("asset_key")));
+    PosturePut& put = item.put;
+    SECPLAT_ASSIGN_OR_RETURN(put.expected_version, ReqInt(r, "expected_version", 0, kMaxCount));
+    if (!r.Has("status")) return Required(r, "status");
+    SECPLAT_ASSIGN_OR_RETURN(put.record.status, ReadStatus(*r.Find("status"), r.PathOf("status")));
+    if (!r.Has("score")) return Required(r, "score");
+    SECPLAT_ASSIGN_OR_RETURN(put.record.score, ReadScore(*r.Find("score"), r.PathOf("score")));
+    if (!r.Has("recent_transitions")) return Required(r, "recent_transitions");
+    SECPLAT_ASSIGN_OR_RETURN(
+        put.record.recent_transitions,
+        ReadTransitions(*r.Find("recent_transitions"), r.PathOf("recent_transitions")));
+    SECPLAT_ASSIGN_OR_RETURN(put.record.check_by, r.OptionalTimestamp("check_by"));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+std::string EncodePostureBatchPutItem(const ports::platform::PostureWrite& write) {
+  const PostureRecord& record = write.record;
+  OJson o = OJson::object();
+  o["asset_key"] = record.status.asset_key;
+  o["expected_version"] = write.expected_version;
+  o["status"] = StatusObject(record.status);
+  o["score"] = ScoreObject(record.score);
+  o["recent_transitions"] = TransitionsArray(record.recent_transitions);
+  if (record.check_by) o["check_by"] = FormatRfc3339(*record.check_by);
+  return internal::Dump(o);
+}
+
+std::string EncodePostureBatchPutResult(std::span<const std::string> asset_keys,
+                                        std::span<const Result<PostureRecord>> results) {
+  int64_t created = 0, updated = 0, conflict = 0, not_found = 0;
+  std::string out = "{\"items\":[";
+  for (size_t i = 0; i < results.size() && i < asset_keys.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"asset_key\":";
+    AppendJsonString(out, asset_keys[i]);
+    const Result<PostureRecord>& r = results[i];
+    if (r.has_value()) {
+      const bool first = r->version == 1;
+      ++(first ? created : updated);
+      out += first ? ",\"outcome\":\"created\"" : ",\"outcome\":\"updated\"";
+      out += ",\"version\":" + std::to_string(r->version) + ",\"updated_at\":";
+      AppendJsonString(out, FormatRfc3339(r->updated_at));
+      out += ",\"error\":null}";
+      continue;
+    }
+    const bool is_conflict = r.error().code == ErrorCode::kConflict;
+    ++(is_conflict ? conflict : not_found);
+    out += is_conflict ? ",\"outcome\":\"conflict\"" : ",\"outcome\":\"not_found\"";
+    out += ",\"version\":null,\"updated_at\":null,\"error\":";
+    AppendErrorObject(out, r.error());
+    out += '}';
+  }
+  out += "],\"counts\":{\"created\":" + std::to_string(created) +
+         ",\"updated\":" + std::to_string(updated) + ",\"conflict\":" +
+         std::to_string(conflict) + ",\"not_found\":" + std::to_string(not_found) + "}}";
+  return out;
+}
+
+Result<std::vector<Result<int64_t>>> DecodePostureBatchPutResult(std::string_view body,
+                                                                 size_t expected_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* items, ReqArray(top, "items", SIZE_MAX));
+  if (items->size() != expected_items)
+    return top.Fail("items", "has " + std::to_string(items->size()) + " items, not " +
+                                 std::to_string(expected_items));
+  std::vector<Result<int64_t>> out;
+  out.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open((*items)[i], IndexPath("items", i)));
+    const Json* error = r.Find("error");
+    if (error != nullptr && !error->is_null()) {
+      Error e;
+      SECPLAT_RETURN_IF_ERROR(ReadItemError(*error, r.PathOf("error"), &e));
+      out.push_back(Unexpected(std::move(e)));
+      continue;
+    }
+    SECPLAT_ASSIGN_OR_RETURN(int64_t version, ReqInt(r, "version", 1, kMaxCount));
+    out.push_back(version);
+  }
+  return out;
 }
 
 }  // namespace secplat::adapters::json

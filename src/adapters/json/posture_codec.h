@@ -7,6 +7,9 @@
 //   PUT  /api/v1/posture/{asset_key}     put body in, detail out
 //   GET  /api/v1/posture-due             {"items":[{"asset_key","check_by"}],"next_cursor"}
 //   GET  /api/v1/finding-counts          {"total","by_severity":{"critical",...,"info"}}
+//   POST /api/v1/posture-batch/get       {"asset_keys":[...]} in, {"items":[inputs...]} out
+//   PUT  /api/v1/posture-batch           {"items":[put item...]} in,
+//                                        {"items":[outcome...],"counts":{...}} out
 //
 // The status, score and transition documents are lossless: Decode(Encode(x)) == x for every
 // value DerivePosture produces (tests/adapters/json/posture_codec_test.cc checks it over random
@@ -132,6 +135,57 @@ Result<PostureDueList> DecodePostureDue(std::string_view body);
 // GET /api/v1/finding-counts: {"total","by_severity":{"critical","high","medium","low","info"}}.
 std::string EncodeFindingCounts(const ports::store::FindingCounts& counts);
 Result<ports::store::FindingCounts> DecodeFindingCounts(std::string_view body);
+
+// ---- Batch routes (the deriver's sweep) --------------------------------------------------------
+
+// POST /api/v1/posture-batch/get: {"asset_keys":[...]}, 1..max_items distinct asset keys.
+// Errors name the item: "asset_keys[3]: must match ...", "asset_keys[5]: duplicate of
+// asset_keys[2]".
+Result<std::vector<std::string>> DecodePostureBatchGet(std::string_view body, size_t max_items);
+std::string EncodePostureBatchGet(std::span<const std::string> asset_keys);
+
+// One item of the batch read's answer, as the api has it: the stored documents are passed
+// through as stored (the api wrote them with the encoders above and checked them on write).
+struct PostureInputsRow {
+  std::string asset_key;
+  Status status;  // kNotFound: asset absent or deleted (the rest is empty)
+  core::model::Asset asset;
+  ports::store::FindingCounts open_findings;         // open findings by severity
+  std::optional<ports::store::StoredPosture> posture;  // nullopt: never derived
+};
+// {"items":[{"asset_key","error":null|{"code","message"},"asset":asset|null,
+//  "open_findings":{"critical","high","medium","low","info"}|null,"posture":record|null}]}, in
+// request order; record = {"version","updated_at","check_by","status","score",
+// "recent_transitions"} (the documents of EncodePostureStatus / Score / Transitions). A stored
+// document that is not JSON makes its item an error (code "internal"), never a broken answer.
+std::string EncodePostureInputs(std::span<const PostureInputsRow> rows);
+// Response decoder (HttpPlatform): documents decoded strictly; an item error becomes that
+// item's status (kNotFound, kInternal, ...).
+Result<std::vector<ports::platform::PostureInputs>> DecodePostureInputs(std::string_view body);
+
+// PUT /api/v1/posture-batch: {"items":[{"asset_key", then the members of the single PUT body:
+// "expected_version","status","score","recent_transitions","check_by"?}]}, 1..max_items items
+// with distinct asset keys. Errors name the item: "items[2].status.current.state: must be one
+// of ...", "items[4].asset_key: duplicate of items[0].asset_key".
+struct PostureBatchPutItem {
+  std::string asset_key;
+  PosturePut put;
+};
+Result<std::vector<PostureBatchPutItem>> DecodePostureBatchPut(std::string_view body,
+                                                               size_t max_items);
+// One item of the request (clients join items into {"items":[...]} themselves, to size their
+// requests); the asset is record.status.asset_key.
+std::string EncodePostureBatchPutItem(const ports::platform::PostureWrite& write);
+// Answer: {"items":[{"asset_key","outcome":"created"|"updated"|"conflict"|"not_found",
+// "version":N|null,"updated_at":RFC 3339|null,"error":null|{"code","message"}}],
+// "counts":{"created","updated","conflict","not_found"}}, in request order.
+std::string EncodePostureBatchPutResult(
+    std::span<const std::string> asset_keys,
+    std::span<const Result<ports::platform::PostureRecord>> results);
+// Response decoder: per item the new version, or the item's error (kConflict, kNotFound).
+// Errors: kInvalidArgument when the answer is malformed or has not `expected_items` items.
+Result<std::vector<Result<int64_t>>> DecodePostureBatchPutResult(std::string_view body,
+                                                                 size_t expected_items);
 
 }  // namespace secplat::adapters::json
 

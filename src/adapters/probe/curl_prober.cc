@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <coroutine>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -171,11 +172,22 @@ struct Exchange {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+//
+// Threads: N EventLoops, each with its own curl multi handle, epoll set and thread. A transfer
+// belongs to one loop for its whole life (the loop of the thread that awaited it, or the next
+// in turn for other threads): it is admitted, started, finished and resumed there. What spans
+// loops is the admission state (per-host and global slots, their FIFOs) under `adm_mu_`: when a
+// finishing transfer frees a slot for a transfer of another loop, that one is handed to its own
+// loop's inbox. Stop: `stop_requested_` is set under `adm_mu_`, after which nothing is moved
+// between queues; each loop then fails its own transfers wherever they wait.
 
 class CurlProber::Impl {
  public:
+  class EventLoop;
+
   struct Transfer {
     Impl* impl = nullptr;
+    EventLoop* loop = nullptr;  // the loop that runs and resumes it
     uint64_t id = 0;
     TransferSpec spec;
     CURL* easy = nullptr;
@@ -189,22 +201,106 @@ class CurlProber::Impl {
     std::string too_large_detail;
     bool blocked = false;
     std::string blocked_reason;
-    bool tcp_connected = false;  // a socket of this transfer had a peer when curl closed it
-    bool running = false;
+    bool tcp_connected = false;   // a socket of this transfer had a peer when curl closed it
+    bool admitted = false;        // holds a per-host and a global slot
+    bool running = false;         // handed to curl
+    bool handshake_slot = false;  // holds one of its loop's handshake slots
     Exchange out;
     std::coroutine_handle<> waiter;
   };
 
-  // co_await Run(spec): one transfer on the loop; resumes on the loop thread.
+  // co_await Run(spec): one transfer; resumes on the transfer's loop thread.
   struct RunAwaiter {
     Impl* impl;
     std::unique_ptr<Transfer> transfer;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) {
       transfer->waiter = h;
-      impl->Submit(transfer.get());  // may resume `h` on the loop thread at any time from here
+      impl->Submit(transfer.get());  // may resume `h` on a loop thread at any time from here
     }
     Exchange await_resume() { return std::move(transfer->out); }
+  };
+
+  // One event loop: a curl multi handle driven by epoll on its own thread.
+  class EventLoop {
+   public:
+    EventLoop(Impl* impl, int index) : impl_(impl), index_(index) {}
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    Status Init();
+    void Start() {
+      thread_ = std::thread([this] { Run(); });
+    }
+    void Join() {
+      if (thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) thread_.join();
+    }
+    bool IsCurrentThread() const { return std::this_thread::get_id() == thread_.get_id(); }
+
+    void Post(std::function<void()> fn);  // thread-safe
+    void Wake();                          // thread-safe
+    // Hands an admitted transfer of this loop to it from another loop (caller holds adm_mu_).
+    void PushInbox(Transfer* t);
+
+    // Loop thread only.
+    void Admit(Transfer* t);
+
+   private:
+    friend class Impl;
+    void Run();
+    void RunPosted();
+    void DrainInbox();
+    void ProcessDone();
+    void ResumeReady();
+    void StartOrWaitForHandshake(Transfer* t);
+    void StartHandshakes();
+    void ReleaseHandshake(Transfer* t);
+    void Launch(Transfer* t);
+    void FailNow(Transfer* t, ProbeError error, std::string detail);
+    void Finish(Transfer* t, CURLcode code);
+    void Release(Transfer* t);
+    void AbortAll();
+    bool Idle();
+
+    static int SocketCallback(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
+    static int TimerCallback(CURLM* multi, long timeout_ms, void* userp);
+    static int CloseSocket(void* clientp, curl_socket_t fd);
+    // Replaces OpenSSL's X509_verify_cert in the handshake: the same verification, with its
+    // result reused for identical chains within options.verify_cache_ttl.
+    static int VerifyChain(X509_STORE_CTX* ctx, void* arg);
+
+    Impl* impl_;
+    int index_;
+    CURLM* multi_ = nullptr;
+    int epoll_fd_ = -1;
+    int event_fd_ = -1;
+    std::thread thread_;
+
+    // Loop-thread state.
+    bool timer_armed_ = false;
+    Clock::time_point timer_deadline_{};
+    std::vector<Transfer*> running_set_;            // handed to curl (for AbortAll)
+    std::unordered_map<uint64_t, Transfer*> live_;  // running transfers by id (TLS callbacks)
+    uint64_t next_id_ = 1;
+    std::unordered_map<curl_socket_t, uint64_t> socket_owner_;  // open sockets -> transfer id
+    std::vector<std::coroutine_handle<>> ready_;
+    std::vector<CURL*> idle_easy_;          // reset handles of finished HTTP transfers, for reuse
+    int handshakes_ = 0;                    // transfers holding a handshake slot
+    std::deque<Transfer*> handshake_wait_;  // admitted, waiting for a handshake slot
+    bool handshake_freed_ = false;          // a slot was freed inside a curl callback
+    struct Verified {
+      int error = X509_V_OK;  // X509_STORE_CTX_get_error after X509_verify_cert
+      std::time_t recheck_at = 0;
+    };
+    // Security level + DER of the served chain -> its verification result.
+    std::unordered_map<std::string, Verified> verified_;
+
+    // Cross-thread.
+    std::mutex post_mu_;
+    std::vector<std::function<void()>> posted_;
+    std::vector<Transfer*> inbox_;  // admitted by another loop's release; guarded by post_mu_
+    std::atomic<bool> exited_{false};
   };
 
   Impl(CurlProberOptions options, AddressPolicy policy)
@@ -213,7 +309,7 @@ class CurlProber::Impl {
 
   Status Init();
   void Start() {
-    thread_ = std::thread([this] { Loop(); });
+    for (auto& loop : loops_) loop->Start();
   }
 
   Task<HttpProbeResult> Http(HttpProbeRequest request);
@@ -227,37 +323,36 @@ class CurlProber::Impl {
     return RunAwaiter{this, std::move(t)};
   }
 
-  void Post(std::function<void()> fn);
+  void Post(std::function<void()> fn) { NextLoop()->Post(std::move(fn)); }
   void Stop();
-  bool OnLoopThread() const { return std::this_thread::get_id() == loop_id_.load(); }
-  CurlProberStats stats() const {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    return stats_;
-  }
+  bool OnLoopThread() const { return CurrentLoop() != nullptr; }
+  CurlProberStats stats() const;
 
  private:
   struct HostSlots {
-    int reserved = 0;  // running + waiting for a global slot
+    int reserved = 0;  // admitted + waiting for a global slot
     std::deque<Transfer*> waiting;
   };
+  enum class Admission { kStart, kQueued, kStopped };
 
-  // Fills a TransferSpec's URL-derived fields; false with `error` when the URL is unusable.
   friend class CurlProber;
 
+  EventLoop* CurrentLoop() const;
+  EventLoop* NextLoop() {
+    size_t i = next_loop_.fetch_add(1, std::memory_order_relaxed);
+    return loops_[i % loops_.size()].get();
+  }
   void Submit(Transfer* t);
-  void Admit(Transfer* t);
-  void Launch(Transfer* t);
-  void FailNow(Transfer* t, ProbeError error, std::string detail);
-  void Finish(Transfer* t, CURLcode code);
-  void Release(Transfer* t);
-  void Loop();
-  void RunPosted();
-  void ProcessDone();
-  void ResumeReady();
-  void AbortAll();
-  void UpdateStats();
-  void Wake();
-  static int ImplIndex() {
+  // Per-host and global slots for `t` (any loop thread).
+  Admission Admit(Transfer* t);
+  // Frees `t`'s slots; transfers of `self` that may start now go to `start_here`, those of other
+  // loops to their inboxes.
+  void ReleaseSlots(Transfer* t, EventLoop* self, std::vector<Transfer*>* start_here);
+  // At stop: removes the transfers of `loop` from the shared FIFOs and its inbox.
+  std::vector<Transfer*> TakeWaiting(EventLoop* loop);
+  void CountInFlight(int delta);
+
+  static int LoopIndex() {
     static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
     return index;
   }
@@ -265,11 +360,7 @@ class CurlProber::Impl {
     static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
     return index;
   }
-
-  static int SocketCallback(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
-  static int TimerCallback(CURLM* multi, long timeout_ms, void* userp);
   static curl_socket_t OpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address);
-  static int CloseSocket(void* clientp, curl_socket_t fd);
   static size_t HeaderCallback(char* data, size_t size, size_t n, void* userp);
   static size_t WriteCallback(char* data, size_t size, size_t n, void* userp);
   static CURLcode SslCtxCallback(CURL* easy, void* ssl_ctx, void* userp);
@@ -279,38 +370,45 @@ class CurlProber::Impl {
   AddressPolicy policy_;
   std::string ca_file_;
   X509_STORE* ca_store_ = nullptr;
-  CURLM* multi_ = nullptr;
-  int epoll_fd_ = -1;
-  int event_fd_ = -1;
-  std::thread thread_;
-  std::atomic<std::thread::id> loop_id_{};
+  std::vector<std::unique_ptr<EventLoop>> loops_;
+  std::atomic<size_t> next_loop_{0};
 
-  // Loop-thread state.
-  bool timer_armed_ = false;
-  Clock::time_point timer_deadline_{};
-  int running_ = 0;
+  // Admission state shared by the loops.
+  std::mutex adm_mu_;
   std::unordered_map<std::string, HostSlots> hosts_;
   std::deque<Transfer*> global_waiting_;
-  int host_waiting_ = 0;                          // sum of hosts_[*].waiting sizes
-  std::vector<Transfer*> running_set_;            // for AbortAll (small scan, only at stop)
-  std::unordered_map<uint64_t, Transfer*> live_;  // running transfers by id (TLS callbacks)
-  uint64_t next_id_ = 1;
-  std::unordered_map<curl_socket_t, uint64_t> socket_owner_;  // open sockets -> transfer id
-  std::vector<std::coroutine_handle<>> ready_;
-  bool stopping_seen_ = false;
-
-  // Cross-thread.
-  std::mutex post_mu_;
-  std::vector<std::function<void()>> posted_;
+  int admitted_ = 0;  // transfers holding a global slot
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> stopped_{false};
-  mutable std::mutex stats_mu_;
-  CurlProberStats stats_;
+
+  // Stats (relaxed counters; a snapshot may mix moments).
+  std::atomic<int64_t> started_{0};
+  std::atomic<int64_t> completed_{0};
+  std::atomic<int64_t> blocked_{0};
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> queued_{0};
+  std::atomic<int> peak_in_flight_{0};
+  std::atomic<int64_t> verify_cache_hits_{0};
 };
 
+namespace {
+// The loop whose thread this is (of whichever prober), or null.
+thread_local const void* current_loop = nullptr;
+}  // namespace
+
+CurlProber::Impl::EventLoop* CurlProber::Impl::CurrentLoop() const {
+  auto* loop = static_cast<EventLoop*>(const_cast<void*>(current_loop));
+  return loop != nullptr && loop->impl_ == this ? loop : nullptr;
+}
+
 CurlProber::Impl::~Impl() {
-  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  loops_.clear();
   if (ca_store_ != nullptr) X509_STORE_free(ca_store_);
+}
+
+CurlProber::Impl::EventLoop::~EventLoop() {
+  for (CURL* e : idle_easy_) curl_easy_cleanup(e);
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   if (event_fd_ >= 0) ::close(event_fd_);
 }
@@ -340,6 +438,25 @@ Status CurlProber::Impl::Init() {
     return Unexpected(ErrorCode::kInvalidArgument,
                       "max_connections_per_host and max_in_flight must be at least 1");
   }
+  if (options_.loop_threads < 0 || options_.loop_threads > 64) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "loop_threads must be 0 (one per core) to 64, got " +
+                          std::to_string(options_.loop_threads));
+  }
+  if (options_.max_handshakes_per_loop < 0) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "max_handshakes_per_loop must be 0 (no cap) or more");
+  }
+  int n = options_.loop_threads;
+  if (n == 0) n = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 64);
+  for (int i = 0; i < n; ++i) {
+    loops_.push_back(std::make_unique<EventLoop>(this, i));
+    SECPLAT_RETURN_IF_ERROR(loops_.back()->Init());
+  }
+  return OkStatus();
+}
+
+Status CurlProber::Impl::EventLoop::Init() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epoll_fd_ < 0 || event_fd_ < 0)
@@ -352,19 +469,40 @@ Status CurlProber::Impl::Init() {
   }
   multi_ = curl_multi_init();
   if (multi_ == nullptr) return Unexpected(ErrorCode::kInternal, "curl_multi_init failed");
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::SocketCallback);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &EventLoop::SocketCallback);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Impl::TimerCallback);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &EventLoop::TimerCallback);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  // Idle connections kept for reuse (only when reuse_connections).
-  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.reuse_connections ? 256L : 0L);
+  // Idle connections kept for reuse (only when reuse_connections; per loop).
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, impl_->options_.reuse_connections ? 256L : 0L);
   return OkStatus();
+}
+
+CurlProberStats CurlProber::Impl::stats() const {
+  CurlProberStats s;
+  s.started = started_.load(std::memory_order_relaxed);
+  s.completed = completed_.load(std::memory_order_relaxed);
+  s.blocked = blocked_.load(std::memory_order_relaxed);
+  s.in_flight = in_flight_.load(std::memory_order_relaxed);
+  s.queued = queued_.load(std::memory_order_relaxed);
+  s.peak_in_flight = peak_in_flight_.load(std::memory_order_relaxed);
+  s.loop_threads = static_cast<int>(loops_.size());
+  s.verify_cache_hits = verify_cache_hits_.load(std::memory_order_relaxed);
+  return s;
+}
+
+void CurlProber::Impl::CountInFlight(int delta) {
+  int now = in_flight_.fetch_add(delta, std::memory_order_relaxed) + delta;
+  int peak = peak_in_flight_.load(std::memory_order_relaxed);
+  while (now > peak && !peak_in_flight_.compare_exchange_weak(peak, now)) {
+  }
 }
 
 // ------------------------------- callbacks (loop thread) -------------------------------------
 
-int CurlProber::Impl::SocketCallback(CURL*, curl_socket_t s, int what, void* userp, void* socketp) {
-  auto* self = static_cast<Impl*>(userp);
+int CurlProber::Impl::EventLoop::SocketCallback(CURL*, curl_socket_t s, int what, void* userp,
+                                                void* socketp) {
+  auto* self = static_cast<EventLoop*>(userp);
   if (what == CURL_POLL_REMOVE) {
     ::epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
     return 0;
@@ -384,8 +522,8 @@ int CurlProber::Impl::SocketCallback(CURL*, curl_socket_t s, int what, void* use
   return 0;
 }
 
-int CurlProber::Impl::TimerCallback(CURLM*, long timeout_ms, void* userp) {
-  auto* self = static_cast<Impl*>(userp);
+int CurlProber::Impl::EventLoop::TimerCallback(CURLM*, long timeout_ms, void* userp) {
+  auto* self = static_cast<EventLoop*>(userp);
   if (timeout_ms < 0) {
     self->timer_armed_ = false;
   } else {
@@ -421,23 +559,23 @@ curl_socket_t CurlProber::Impl::OpenSocket(void* clientp, curlsocktype purpose,
   if (!v.allowed) {
     t->blocked = true;
     t->blocked_reason = v.reason;
-    std::lock_guard<std::mutex> lock(t->impl->stats_mu_);
-    ++t->impl->stats_.blocked;
+    t->impl->blocked_.fetch_add(1, std::memory_order_relaxed);
     return CURL_SOCKET_BAD;
   }
   curl_socket_t fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-  if (fd != CURL_SOCKET_BAD) t->impl->socket_owner_[fd] = t->id;
+  if (fd != CURL_SOCKET_BAD) t->loop->socket_owner_[fd] = t->id;
   return fd;
 }
 
 // curl closes a socket: remember whether it had connected (getpeername works only then). The
 // connect timer alone cannot tell: curl 7.88 reports 0 for it when the TLS step then fails.
-int CurlProber::Impl::CloseSocket(void* clientp, curl_socket_t fd) {
-  auto* self = static_cast<Impl*>(clientp);
+int CurlProber::Impl::EventLoop::CloseSocket(void* clientp, curl_socket_t fd) {
+  auto* self = static_cast<EventLoop*>(clientp);
   auto owner = self->socket_owner_.find(fd);
   if (owner != self->socket_owner_.end()) {
     auto it = self->live_.find(owner->second);
-    if (it != self->live_.end()) {
+    // A response header means it had connected; otherwise ask the socket.
+    if (it != self->live_.end() && !it->second->got_status && !it->second->tcp_connected) {
       sockaddr_storage peer{};
       socklen_t len = sizeof(peer);
       if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
@@ -447,6 +585,78 @@ int CurlProber::Impl::CloseSocket(void* clientp, curl_socket_t fd) {
     self->socket_owner_.erase(owner);
   }
   return ::close(fd);
+}
+
+namespace {
+
+std::time_t AsnTimeT(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return ::timegm(&tm);
+}
+
+// Appends the DER of `cert` to `out`; false if it cannot be encoded.
+bool AppendDer(X509* cert, std::string& out) {
+  int len = i2d_X509(cert, nullptr);
+  if (len <= 0) return false;
+  size_t at = out.size();
+  out.resize(at + static_cast<size_t>(len));
+  auto* p = reinterpret_cast<unsigned char*>(out.data() + at);
+  return i2d_X509(cert, &p) == len;
+}
+
+}  // namespace
+
+int CurlProber::Impl::EventLoop::VerifyChain(X509_STORE_CTX* ctx, void* arg) {
+  auto* self = static_cast<EventLoop*>(arg);
+  constexpr size_t kMaxEntries = 4096;
+  std::string key(
+      1, static_cast<char>('0' + X509_VERIFY_PARAM_get_auth_level(X509_STORE_CTX_get0_param(ctx))));
+  STACK_OF(X509)* served = X509_STORE_CTX_get0_untrusted(ctx);  // the peer's chain, leaf first
+  bool keyed = true;
+  if (served != nullptr && sk_X509_num(served) > 0) {
+    for (int i = 0; i < sk_X509_num(served) && keyed; ++i) {
+      keyed = AppendDer(sk_X509_value(served, i), key);
+    }
+  } else {
+    keyed =
+        X509_STORE_CTX_get0_cert(ctx) != nullptr && AppendDer(X509_STORE_CTX_get0_cert(ctx), key);
+  }
+  std::time_t now = std::time(nullptr);
+  if (keyed) {
+    auto it = self->verified_.find(key);
+    if (it != self->verified_.end()) {
+      if (now < it->second.recheck_at) {
+        self->impl_->verify_cache_hits_.fetch_add(1, std::memory_order_relaxed);
+        X509_STORE_CTX_set_error(ctx, it->second.error);
+        return it->second.error == X509_V_OK ? 1 : 0;
+      }
+      self->verified_.erase(it);
+    }
+  }
+  int ok = X509_verify_cert(ctx);
+  if (!keyed) return ok;
+  Verified v{.error = X509_STORE_CTX_get_error(ctx)};
+  auto ttl =
+      std::chrono::duration_cast<std::chrono::seconds>(self->impl_->options_.verify_cache_ttl);
+  v.recheck_at = now + static_cast<std::time_t>(ttl.count());
+  // Never past the moment a certificate involved expires or becomes valid.
+  auto bound = [&](STACK_OF(X509) * certs) {
+    for (int i = 0; certs != nullptr && i < sk_X509_num(certs); ++i) {
+      X509* c = sk_X509_value(certs, i);
+      std::time_t not_after = AsnTimeT(X509_get0_notAfter(c));
+      std::time_t not_before = AsnTimeT(X509_get0_notBefore(c));
+      v.recheck_at = std::min(v.recheck_at, not_after + 1);
+      if (not_before > now) v.recheck_at = std::min(v.recheck_at, not_before);
+    }
+  };
+  bound(served);
+  bound(X509_STORE_CTX_get0_chain(ctx));
+  if (v.recheck_at > now) {
+    if (self->verified_.size() >= kMaxEntries) self->verified_.clear();
+    self->verified_.emplace(std::move(key), v);
+  }
+  return ok;
 }
 
 size_t CurlProber::Impl::HeaderCallback(char* data, size_t size, size_t n, void* userp) {
@@ -529,65 +739,211 @@ CURLcode CurlProber::Impl::SslCtxCallback(CURL*, void* ssl_ctx, void* userp) {
   // Idle connections (waiting for a slow server) hold no TLS buffers: ~34 KiB each.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   // curl makes one SSL_CTX per connection: tag it with the transfer for InfoCallback.
-  SSL_CTX_set_ex_data(ctx, ImplIndex(), t->impl);
+  SSL_CTX_set_ex_data(ctx, LoopIndex(), t->loop);
   SSL_CTX_set_ex_data(ctx, IdIndex(), reinterpret_cast<void*>(static_cast<uintptr_t>(t->id)));
   SSL_CTX_set_info_callback(ctx, &Impl::InfoCallback);
+  if (t->impl->options_.verify_cache_ttl > Duration(0)) {
+    SSL_CTX_set_cert_verify_callback(ctx, &EventLoop::VerifyChain, t->loop);
+  }
   return CURLE_OK;
 }
 
 // The handshake's end, while the connection is certainly alive: read the session here (works
-// for CONNECT_ONLY too, where curl no longer exposes the SSL* once the transfer is done).
+// for CONNECT_ONLY too, where curl no longer exposes the SSL* once the transfer is done), and
+// free the transfer's handshake slot.
 void CurlProber::Impl::InfoCallback(const SSL* ssl, int where, int) {
   if ((where & SSL_CB_HANDSHAKE_DONE) == 0) return;
   SSL_CTX* ctx = SSL_get_SSL_CTX(ssl);
-  auto* impl = static_cast<Impl*>(SSL_CTX_get_ex_data(ctx, ImplIndex()));
+  auto* loop = static_cast<EventLoop*>(SSL_CTX_get_ex_data(ctx, LoopIndex()));
   auto id = reinterpret_cast<uintptr_t>(SSL_CTX_get_ex_data(ctx, IdIndex()));
-  if (impl == nullptr) return;
-  auto it = impl->live_.find(id);  // the transfer may be gone (a reused connection)
-  if (it == impl->live_.end()) return;
+  if (loop == nullptr) return;
+  auto it = loop->live_.find(id);  // the transfer may be gone (a reused connection)
+  if (it == loop->live_.end()) return;
   Transfer* t = it->second;
   if (!t->out.tls.has_value()) t->out.tls = InspectSession(ssl, t->spec.host);
+  if (t->handshake_slot) {
+    loop->ReleaseHandshake(t);
+    loop->handshake_freed_ = true;  // start the next one once curl has returned
+  }
+}
+
+// ------------------------------- admission (any loop thread) ---------------------------------
+
+void CurlProber::Impl::Submit(Transfer* t) {
+  if (EventLoop* current = CurrentLoop()) {
+    t->loop = current;
+    current->Admit(t);
+    return;
+  }
+  EventLoop* loop = NextLoop();
+  t->loop = loop;
+  loop->Post([loop, t] { loop->Admit(t); });
+}
+
+CurlProber::Impl::Admission CurlProber::Impl::Admit(Transfer* t) {
+  std::lock_guard<std::mutex> lock(adm_mu_);
+  if (stop_requested_.load()) return Admission::kStopped;
+  HostSlots& slots = hosts_[t->spec.host_key];
+  if (slots.reserved >= options_.max_connections_per_host) {
+    slots.waiting.push_back(t);
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    return Admission::kQueued;
+  }
+  ++slots.reserved;
+  if (admitted_ >= options_.max_in_flight) {
+    global_waiting_.push_back(t);
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    return Admission::kQueued;
+  }
+  ++admitted_;
+  t->admitted = true;
+  return Admission::kStart;
+}
+
+void CurlProber::Impl::ReleaseSlots(Transfer* t, EventLoop* self,
+                                    std::vector<Transfer*>* start_here) {
+  std::lock_guard<std::mutex> lock(adm_mu_);
+  if (!t->admitted) return;
+  t->admitted = false;
+  --admitted_;
+  bool stopping = stop_requested_.load();
+  auto hit = hosts_.find(t->spec.host_key);
+  if (hit != hosts_.end()) {
+    HostSlots& slots = hit->second;
+    --slots.reserved;
+    if (!slots.waiting.empty() && !stopping) {
+      Transfer* next = slots.waiting.front();
+      slots.waiting.pop_front();
+      ++slots.reserved;
+      global_waiting_.push_back(next);
+    } else if (slots.reserved == 0 && slots.waiting.empty()) {
+      hosts_.erase(hit);
+    }
+  }
+  while (!stopping && admitted_ < options_.max_in_flight && !global_waiting_.empty()) {
+    Transfer* next = global_waiting_.front();
+    global_waiting_.pop_front();
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+    ++admitted_;
+    next->admitted = true;
+    if (next->loop == self) {
+      start_here->push_back(next);
+    } else {
+      next->loop->PushInbox(next);
+    }
+  }
+}
+
+std::vector<CurlProber::Impl::Transfer*> CurlProber::Impl::TakeWaiting(EventLoop* loop) {
+  std::vector<Transfer*> mine;
+  std::lock_guard<std::mutex> lock(adm_mu_);
+  auto take = [&](std::deque<Transfer*>& q) {
+    for (auto it = q.begin(); it != q.end();) {
+      if ((*it)->loop == loop) {
+        mine.push_back(*it);
+        it = q.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  };
+  take(global_waiting_);
+  for (auto& [key, slots] : hosts_) take(slots.waiting);
+  queued_.fetch_sub(static_cast<int>(mine.size()), std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> inbox_lock(loop->post_mu_);
+    mine.insert(mine.end(), loop->inbox_.begin(), loop->inbox_.end());
+    loop->inbox_.clear();
+  }
+  return mine;
 }
 
 // ------------------------------- scheduling (loop thread) ------------------------------------
 
-void CurlProber::Impl::Submit(Transfer* t) {
-  if (OnLoopThread()) {
-    Admit(t);
-  } else {
-    Post([this, t] { Admit(t); });
+void CurlProber::Impl::EventLoop::Admit(Transfer* t) {
+  switch (impl_->Admit(t)) {
+    case Admission::kStopped:
+      FailNow(t, ProbeError::kProbeError, "prober stopped");
+      break;
+    case Admission::kQueued:
+      break;
+    case Admission::kStart:
+      StartOrWaitForHandshake(t);
+      break;
   }
 }
 
-void CurlProber::Impl::Admit(Transfer* t) {
-  if (stop_requested_.load()) {
-    FailNow(t, ProbeError::kProbeError, "prober stopped");
-    return;
-  }
-  HostSlots& slots = hosts_[t->spec.host_key];
-  if (slots.reserved >= options_.max_connections_per_host) {
-    slots.waiting.push_back(t);
-    ++host_waiting_;
-  } else {
-    ++slots.reserved;
-    if (running_ < options_.max_in_flight) {
-      Launch(t);
-    } else {
-      global_waiting_.push_back(t);
+void CurlProber::Impl::EventLoop::StartOrWaitForHandshake(Transfer* t) {
+  bool tls = t->spec.https || t->spec.kind == Kind::kTls;
+  int cap = impl_->options_.max_handshakes_per_loop;
+  if (tls && cap > 0) {
+    if (handshakes_ >= cap) {
+      handshake_wait_.push_back(t);
+      impl_->queued_.fetch_add(1, std::memory_order_relaxed);
+      return;
     }
+    ++handshakes_;
+    t->handshake_slot = true;
   }
-  UpdateStats();
+  Launch(t);
 }
 
-void CurlProber::Impl::FailNow(Transfer* t, ProbeError error, std::string detail) {
+void CurlProber::Impl::EventLoop::ReleaseHandshake(Transfer* t) {
+  if (!t->handshake_slot) return;
+  t->handshake_slot = false;
+  --handshakes_;
+}
+
+// Starts waiting handshakes while slots are free (never inside a curl callback).
+void CurlProber::Impl::EventLoop::StartHandshakes() {
+  handshake_freed_ = false;
+  int cap = impl_->options_.max_handshakes_per_loop;
+  while (!handshake_wait_.empty() && (cap == 0 || handshakes_ < cap) &&
+         !impl_->stop_requested_.load()) {
+    Transfer* t = handshake_wait_.front();
+    handshake_wait_.pop_front();
+    impl_->queued_.fetch_sub(1, std::memory_order_relaxed);
+    ++handshakes_;
+    t->handshake_slot = true;
+    Launch(t);
+  }
+}
+
+void CurlProber::Impl::EventLoop::FailNow(Transfer* t, ProbeError error, std::string detail) {
   t->out.error = error;
   t->out.detail = std::move(detail);
   ready_.push_back(t->waiter);
   Wake();  // ResumeReady runs in the loop, never inside the caller's await_suspend
 }
 
-void CurlProber::Impl::Launch(Transfer* t) {
-  CURL* e = curl_easy_init();
+// Frees `t`'s slots and starts whoever waits for them.
+void CurlProber::Impl::EventLoop::Release(Transfer* t) {
+  live_.erase(t->id);
+  if (t->running) {
+    t->running = false;
+    impl_->CountInFlight(-1);
+    auto it = std::find(running_set_.begin(), running_set_.end(), t);
+    if (it != running_set_.end()) {
+      *it = running_set_.back();
+      running_set_.pop_back();
+    }
+  }
+  ReleaseHandshake(t);
+  std::vector<Transfer*> start_here;
+  impl_->ReleaseSlots(t, this, &start_here);
+  for (Transfer* next : start_here) StartOrWaitForHandshake(next);
+  StartHandshakes();
+}
+
+void CurlProber::Impl::EventLoop::Launch(Transfer* t) {
+  const CurlProberOptions& opt = impl_->options_;
+  CURL* e = nullptr;
+  if (!idle_easy_.empty()) {
+    e = idle_easy_.back();  // reset when it was put back
+    idle_easy_.pop_back();
+  } else {
+    e = curl_easy_init();
+  }
   if (e == nullptr) {
     Release(t);
     FailNow(t, ProbeError::kProbeError, "curl_easy_init failed");
@@ -609,13 +965,13 @@ void CurlProber::Impl::Launch(Transfer* t) {
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Impl::OpenSocket);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
-  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Impl::CloseSocket);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &EventLoop::CloseSocket);
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::max<int64_t>(1, s.connect_timeout.count())));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(std::max<int64_t>(1, s.timeout.count())));
-  if (!options_.reuse_connections || s.kind != Kind::kHttp) {
+  if (!opt.reuse_connections || s.kind != Kind::kHttp) {
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     // CONNECT_ONLY keeps its connection with the handle until cleanup (we read the TLS
     // session there); closing it at "done" would lose the SSL*.
@@ -628,7 +984,7 @@ void CurlProber::Impl::Launch(Transfer* t) {
   if (s.https) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-    curl_easy_setopt(e, CURLOPT_CAINFO, ca_file_.c_str());
+    curl_easy_setopt(e, CURLOPT_CAINFO, impl_->ca_file_.c_str());
     curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);  // a CA path disables the CA store cache
     curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 86400L);
     curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);  // full handshake every time
@@ -641,7 +997,7 @@ void CurlProber::Impl::Launch(Transfer* t) {
   if (s.kind != Kind::kHttp) {
     curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
   } else {
-    curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(e, CURLOPT_USERAGENT, opt.user_agent.c_str());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::HeaderCallback);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::WriteCallback);
@@ -674,49 +1030,13 @@ void CurlProber::Impl::Launch(Transfer* t) {
     return;
   }
   t->running = true;
-  ++running_;
   running_set_.push_back(t);
   live_[t->id] = t;
-  std::lock_guard<std::mutex> lock(stats_mu_);
-  ++stats_.started;
-  stats_.peak_in_flight = std::max(stats_.peak_in_flight, running_);
+  impl_->started_.fetch_add(1, std::memory_order_relaxed);
+  impl_->CountInFlight(1);
 }
 
-// Frees `t`'s slots and starts whoever waits for them.
-void CurlProber::Impl::Release(Transfer* t) {
-  live_.erase(t->id);
-  if (t->running) {
-    t->running = false;
-    --running_;
-    auto it = std::find(running_set_.begin(), running_set_.end(), t);
-    if (it != running_set_.end()) {
-      *it = running_set_.back();
-      running_set_.pop_back();
-    }
-  }
-  auto hit = hosts_.find(t->spec.host_key);
-  if (hit != hosts_.end()) {
-    HostSlots& slots = hit->second;
-    --slots.reserved;
-    if (!slots.waiting.empty()) {
-      Transfer* next = slots.waiting.front();
-      slots.waiting.pop_front();
-      --host_waiting_;
-      ++slots.reserved;
-      global_waiting_.push_back(next);
-    } else if (slots.reserved == 0) {
-      hosts_.erase(hit);
-    }
-  }
-  while (running_ < options_.max_in_flight && !global_waiting_.empty() && !stop_requested_.load()) {
-    Transfer* next = global_waiting_.front();
-    global_waiting_.pop_front();
-    Launch(next);
-  }
-  UpdateStats();
-}
-
-void CurlProber::Impl::Finish(Transfer* t, CURLcode code) {
+void CurlProber::Impl::EventLoop::Finish(Transfer* t, CURLcode code) {
   CURL* e = t->easy;
   Exchange& out = t->out;
   curl_off_t nl = 0, conn = 0, app = 0, pre = 0, start = 0, total = 0;
@@ -788,7 +1108,15 @@ void CurlProber::Impl::Finish(Transfer* t, CURLcode code) {
   if (out.error != ProbeError::kNone && t->spec.kind != Kind::kHttp) out.tls.reset();
 
   curl_multi_remove_handle(multi_, e);
-  curl_easy_cleanup(e);
+  // Keep the handle for the next transfer (saves its allocation and set-up). CONNECT_ONLY
+  // handles are not kept: their connection stays with the handle until cleanup.
+  constexpr size_t kMaxIdleHandles = 256;
+  if (t->spec.kind == Kind::kHttp && idle_easy_.size() < kMaxIdleHandles) {
+    curl_easy_reset(e);
+    idle_easy_.push_back(e);
+  } else {
+    curl_easy_cleanup(e);
+  }
   t->easy = nullptr;
   curl_slist_free_all(t->header_list);
   curl_slist_free_all(t->resolve_list);
@@ -796,20 +1124,19 @@ void CurlProber::Impl::Finish(Transfer* t, CURLcode code) {
   t->resolve_list = nullptr;
   Release(t);
   ready_.push_back(t->waiter);
-  std::lock_guard<std::mutex> lock(stats_mu_);
-  ++stats_.completed;
+  impl_->completed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 // ------------------------------------ the loop -----------------------------------------------
 
-void CurlProber::Impl::Wake() {
+void CurlProber::Impl::EventLoop::Wake() {
   uint64_t one = 1;
   ssize_t n = ::write(event_fd_, &one, sizeof(one));
   (void)n;
 }
 
-void CurlProber::Impl::Post(std::function<void()> fn) {
-  if (stopped_.load()) return;
+void CurlProber::Impl::EventLoop::Post(std::function<void()> fn) {
+  if (impl_->stopped_.load() || exited_.load()) return;
   {
     std::lock_guard<std::mutex> lock(post_mu_);
     posted_.push_back(std::move(fn));
@@ -817,7 +1144,15 @@ void CurlProber::Impl::Post(std::function<void()> fn) {
   Wake();
 }
 
-void CurlProber::Impl::RunPosted() {
+void CurlProber::Impl::EventLoop::PushInbox(Transfer* t) {
+  {
+    std::lock_guard<std::mutex> lock(post_mu_);
+    inbox_.push_back(t);
+  }
+  Wake();
+}
+
+void CurlProber::Impl::EventLoop::RunPosted() {
   std::vector<std::function<void()>> batch;
   {
     std::lock_guard<std::mutex> lock(post_mu_);
@@ -826,7 +1161,16 @@ void CurlProber::Impl::RunPosted() {
   for (auto& fn : batch) fn();
 }
 
-void CurlProber::Impl::ProcessDone() {
+void CurlProber::Impl::EventLoop::DrainInbox() {
+  std::vector<Transfer*> batch;
+  {
+    std::lock_guard<std::mutex> lock(post_mu_);
+    batch.swap(inbox_);
+  }
+  for (Transfer* t : batch) StartOrWaitForHandshake(t);
+}
+
+void CurlProber::Impl::EventLoop::ProcessDone() {
   std::vector<std::pair<Transfer*, CURLcode>> done;
   int left = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
@@ -838,7 +1182,7 @@ void CurlProber::Impl::ProcessDone() {
   for (auto& [t, code] : done) Finish(t, code);
 }
 
-void CurlProber::Impl::ResumeReady() {
+void CurlProber::Impl::EventLoop::ResumeReady() {
   // Resuming may start new transfers and complete others; drain until quiet.
   while (!ready_.empty()) {
     std::vector<std::coroutine_handle<>> batch;
@@ -847,7 +1191,9 @@ void CurlProber::Impl::ResumeReady() {
   }
 }
 
-void CurlProber::Impl::AbortAll() {
+// At stop: fails this loop's transfers, running or waiting anywhere (stop_requested_ is set, so
+// no other loop hands this one anything from now on).
+void CurlProber::Impl::EventLoop::AbortAll() {
   std::vector<Transfer*> all;
   all.swap(running_set_);
   live_.clear();
@@ -860,30 +1206,31 @@ void CurlProber::Impl::AbortAll() {
     t->header_list = nullptr;
     t->resolve_list = nullptr;
     t->running = false;
-    --running_;
+    impl_->CountInFlight(-1);
     t->out = Exchange{};
     t->out.error = ProbeError::kProbeError;
     t->out.detail = "prober stopped";
     ready_.push_back(t->waiter);
   }
-  for (Transfer* t : global_waiting_) FailNow(t, ProbeError::kProbeError, "prober stopped");
-  global_waiting_.clear();
-  for (auto& [key, slots] : hosts_) {
-    for (Transfer* t : slots.waiting) FailNow(t, ProbeError::kProbeError, "prober stopped");
+  handshakes_ = 0;
+  for (Transfer* t : handshake_wait_) {
+    impl_->queued_.fetch_sub(1, std::memory_order_relaxed);
+    FailNow(t, ProbeError::kProbeError, "prober stopped");
   }
-  hosts_.clear();
-  host_waiting_ = 0;
+  handshake_wait_.clear();
+  for (Transfer* t : impl_->TakeWaiting(this)) {
+    FailNow(t, ProbeError::kProbeError, "prober stopped");
+  }
 }
 
-void CurlProber::Impl::UpdateStats() {
-  int queued = static_cast<int>(global_waiting_.size()) + host_waiting_;
-  std::lock_guard<std::mutex> lock(stats_mu_);
-  stats_.in_flight = running_;
-  stats_.queued = queued;
+bool CurlProber::Impl::EventLoop::Idle() {
+  std::lock_guard<std::mutex> lock(post_mu_);
+  return posted_.empty() && inbox_.empty() && ready_.empty() && running_set_.empty() &&
+         handshake_wait_.empty();
 }
 
-void CurlProber::Impl::Loop() {
-  loop_id_.store(std::this_thread::get_id());
+void CurlProber::Impl::EventLoop::Run() {
+  current_loop = this;
   std::vector<epoll_event> events(1024);
   while (true) {
     int wait_ms = -1;
@@ -915,36 +1262,36 @@ void CurlProber::Impl::Loop() {
       curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &still_running);
     }
     ProcessDone();
+    if (handshake_freed_) StartHandshakes();
+    DrainInbox();
     RunPosted();
     ResumeReady();
-    if (stop_requested_.load()) {
+    if (impl_->stop_requested_.load()) {
       AbortAll();
       ResumeReady();
       RunPosted();
-      bool idle;
-      {
-        std::lock_guard<std::mutex> lock(post_mu_);
-        idle = posted_.empty();
-      }
-      if (idle && ready_.empty() && running_set_.empty() && global_waiting_.empty() &&
-          hosts_.empty()) {
-        break;
-      }
+      if (Idle()) break;
     }
-    UpdateStats();
   }
-  UpdateStats();
-  stopped_.store(true);
+  exited_.store(true);
+  current_loop = nullptr;
 }
 
 void CurlProber::Impl::Stop() {
-  stop_requested_.store(true);
-  Wake();
-  if (thread_.joinable()) {
-    if (std::this_thread::get_id() == thread_.get_id()) return;  // Stop from a loop closure
-    thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(adm_mu_);
+    stop_requested_.store(true);
   }
-  stopped_.store(true);
+  for (auto& loop : loops_) loop->Wake();
+  bool on_loop = false;
+  for (auto& loop : loops_) {
+    if (loop->IsCurrentThread()) {
+      on_loop = true;  // Stop from a loop closure: that loop ends after the closure returns
+    } else {
+      loop->Join();
+    }
+  }
+  if (!on_loop) stopped_.store(true);
 }
 
 // --------------------------------- the probes ------------------------------------------------

@@ -87,6 +87,10 @@ class SqliteStore final : public ports::store::Store {
   Result<ports::store::StoredPosture> PutPosture(const ports::store::StoredPosture& record,
                                                  int64_t expected_version,
                                                  const ports::store::WriteContext& ctx) override;
+  // The whole batch in one transaction (one commit for up to thousands of writes).
+  Result<std::vector<Result<ports::store::StoredPosture>>> PutPostures(
+      std::span<const ports::store::StoredPostureWrite> writes,
+      const ports::store::WriteContext& ctx) override;
   Result<ports::store::Page<ports::store::StoredPosture>> ListPosture(
       const ports::store::PostureFilter& filter, const ports::store::PageRequest& page) override;
   Result<ports::store::PostureDuePage> ListPostureDue(
@@ -129,6 +133,10 @@ class SqliteStore final : public ports::store::Store {
   // EventStore. Audit action: event.append (only when created; so is the outbox row).
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& envelope,
                                                   const ports::store::WriteContext& ctx) override;
+  // The whole batch in one transaction, all or nothing.
+  Result<std::vector<ports::store::AppendOutcome>> AppendEvents(
+      std::span<const core::model::Envelope> envelopes,
+      const ports::store::WriteContext& ctx) override;
   Result<ports::store::Page<core::model::StoredEvent>> ListEvents(
       const ports::store::EventFilter& filter, const ports::store::PageRequest& page) override;
 

@@ -49,41 +49,68 @@ std::string JobName(int64_t id) { return "scan job " + std::to_string(id); }
 
 // ---- Events ------------------------------------------------------------------------------
 
+namespace {
+
+// Appends `envelope` on `db` inside the caller's transaction, with its audit and outbox rows,
+// unless its event_id is stored (then the stored event, created = false).
+Result<AppendOutcome> AppendEventOn(Connection& db, const Envelope& envelope,
+                                    const WriteContext& ctx) {
+  SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredEvent> existing, FindEvent(db, envelope.event_id));
+  if (existing) return AppendOutcome{.event = *std::move(existing), .created = false};
+  StoredEvent e{.envelope = envelope, .received_at = ctx.now};
+  {
+    SECPLAT_ASSIGN_OR_RETURN(
+        StatementLease s,
+        db.Prepare("INSERT INTO events(event_id, event_type, ts, org_id, request_id, asset_key, "
+                   "severity, payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    s->Bind(1, envelope.event_id);
+    s->Bind(2, core::model::EventTypeName(envelope.event_type));
+    s->Bind(3, envelope.ts);
+    s->Bind(4, envelope.org_id);
+    s->BindTextOrNull(5, envelope.request_id);
+    s->BindTextOrNull(6, envelope.asset_key);
+    if (envelope.severity) {
+      s->Bind(7, core::model::SeverityName(*envelope.severity));
+    } else {
+      s->BindNull(7);
+    }
+    s->BindTextOrNull(8, envelope.payload_json);
+    s->Bind(9, ctx.now);
+    SECPLAT_RETURN_IF_ERROR(s->Run());
+    e.seq = db.LastInsertRowId();
+  }
+  SECPLAT_RETURN_IF_ERROR(internal::InsertAudit(
+      db, ctx, "event.append", "event:" + envelope.event_id, "", internal::EventJson(e)));
+  // The transactional outbox: the message commits (or rolls back) with the event.
+  if (auto message = core::outbox::MessageForNewEvent(envelope))
+    SECPLAT_RETURN_IF_ERROR(internal::InsertOutbox(db, *message, ctx.now));
+  return AppendOutcome{.event = std::move(e), .created = true};
+}
+
+}  // namespace
+
 Result<AppendOutcome> SqliteStore::AppendEvent(const Envelope& envelope, const WriteContext& ctx) {
   if (envelope.event_id.empty())
     return Unexpected(ErrorCode::kInvalidArgument, "event_id: required");
-  return WriteTx([&](Connection& db) -> Result<AppendOutcome> {
-    SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredEvent> existing, FindEvent(db, envelope.event_id));
-    if (existing) return AppendOutcome{.event = *std::move(existing), .created = false};
-    StoredEvent e{.envelope = envelope, .received_at = ctx.now};
-    {
-      SECPLAT_ASSIGN_OR_RETURN(
-          StatementLease s,
-          db.Prepare(
-              "INSERT INTO events(event_id, event_type, ts, org_id, request_id, asset_key, "
-              "severity, payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
-      s->Bind(1, envelope.event_id);
-      s->Bind(2, core::model::EventTypeName(envelope.event_type));
-      s->Bind(3, envelope.ts);
-      s->Bind(4, envelope.org_id);
-      s->BindTextOrNull(5, envelope.request_id);
-      s->BindTextOrNull(6, envelope.asset_key);
-      if (envelope.severity) {
-        s->Bind(7, core::model::SeverityName(*envelope.severity));
-      } else {
-        s->BindNull(7);
-      }
-      s->BindTextOrNull(8, envelope.payload_json);
-      s->Bind(9, ctx.now);
-      SECPLAT_RETURN_IF_ERROR(s->Run());
-      e.seq = db.LastInsertRowId();
+  return WriteTx(
+      [&](Connection& db) -> Result<AppendOutcome> { return AppendEventOn(db, envelope, ctx); });
+}
+
+Result<std::vector<AppendOutcome>> SqliteStore::AppendEvents(std::span<const Envelope> envelopes,
+                                                            const WriteContext& ctx) {
+  for (size_t i = 0; i < envelopes.size(); ++i) {
+    if (envelopes[i].event_id.empty())
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        "events[" + std::to_string(i) + "].event_id: required");
+  }
+  return WriteTx([&](Connection& db) -> Result<std::vector<AppendOutcome>> {
+    std::vector<AppendOutcome> out;
+    out.reserve(envelopes.size());
+    for (const Envelope& e : envelopes) {
+      SECPLAT_ASSIGN_OR_RETURN(AppendOutcome o, AppendEventOn(db, e, ctx));
+      out.push_back(std::move(o));
     }
-    SECPLAT_RETURN_IF_ERROR(internal::InsertAudit(
-        db, ctx, "event.append", "event:" + envelope.event_id, "", internal::EventJson(e)));
-    // The transactional outbox: the message commits (or rolls back) with the event.
-    if (auto message = core::outbox::MessageForNewEvent(envelope))
-      SECPLAT_RETURN_IF_ERROR(internal::InsertOutbox(db, *message, ctx.now));
-    return AppendOutcome{.event = std::move(e), .created = true};
+    return out;
   });
 }
 

@@ -1,7 +1,11 @@
 // SqliteStore: posture records (ports/store/posture_store.h), one row of asset_status per asset
 // (migrations/sqlite/0003_posture.sql). PutPosture reads the stored version and writes the row
 // in one write transaction; the single writer connection makes the compare-and-set atomic.
+// PutPostures does the same for every write of a batch inside one transaction.
+#include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "adapters/sqlite/json_writer.h"
 #include "adapters/sqlite/sqlite_store.h"
@@ -17,6 +21,7 @@ using ports::store::PostureDueKey;
 using ports::store::PostureDuePage;
 using ports::store::PostureFilter;
 using ports::store::StoredPosture;
+using ports::store::StoredPostureWrite;
 using ports::store::WriteContext;
 
 namespace {
@@ -117,59 +122,136 @@ Result<std::optional<StoredPosture>> SqliteStore::GetPosture(std::string_view as
   return FindPosture(*db, asset_key);
 }
 
+namespace {
+
+// The summary of an asset's record (no documents), or nullopt when it has none: what a write
+// needs for its compare-and-set and its audit row.
+Result<std::optional<StoredPosture>> FindPostureSummary(Connection& db,
+                                                        std::string_view asset_key) {
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                           db.Prepare("SELECT s.asset_key, " SECPLAT_SQLITE_POSTURE_SUMMARY
+                                      " FROM asset_status s WHERE s.asset_key = ?1"));
+  s->Bind(1, asset_key);
+  SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<StoredPosture>();
+  SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, 1));
+  return std::optional<StoredPosture>(std::move(p));
+}
+
+// The compare-and-set check of a write on `db`: the stored summary (nullopt: no record yet)
+// when the asset is active and its record is at `expected_version`. Errors: kNotFound,
+// kConflict, or the database's. Writes nothing.
+Result<std::optional<StoredPosture>> CheckPostureWrite(Connection& db, const StoredPosture& record,
+                                                       int64_t expected_version) {
+  SECPLAT_ASSIGN_OR_RETURN(bool active, AssetActive(db, record.asset_key));
+  if (!active) return internal::NotFound("asset " + internal::Quoted(record.asset_key));
+  SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredPosture> before,
+                           FindPostureSummary(db, record.asset_key));
+  const int64_t stored = before ? before->version : 0;
+  if (stored != expected_version)
+    return Unexpected(ErrorCode::kConflict, "posture of asset " +
+                                                internal::Quoted(record.asset_key) +
+                                                " is at version " + std::to_string(stored) +
+                                                ", not " + std::to_string(expected_version));
+  return before;
+}
+
+// Writes `record` over `before` (CheckPostureWrite's answer) inside the caller's transaction,
+// with its audit row when it creates the record or changes its state.
+Result<StoredPosture> WritePosture(Connection& db, const StoredPosture& record,
+                                   const std::optional<StoredPosture>& before,
+                                   const WriteContext& ctx) {
+  StoredPosture after = record;
+  after.version = (before ? before->version : 0) + 1;
+  after.updated_at = ctx.now;
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db.Prepare("INSERT INTO asset_status(asset_key, state, status_num, since, "
+                 "last_result_at, score, grade, confidence, check_by, version, updated_at, "
+                 "status_json, score_json, transitions_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                 "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT(asset_key) DO UPDATE SET "
+                 "state = excluded.state, status_num = excluded.status_num, "
+                 "since = excluded.since, last_result_at = excluded.last_result_at, "
+                 "score = excluded.score, grade = excluded.grade, "
+                 "confidence = excluded.confidence, check_by = excluded.check_by, "
+                 "version = excluded.version, updated_at = excluded.updated_at, "
+                 "status_json = excluded.status_json, score_json = excluded.score_json, "
+                 "transitions_json = excluded.transitions_json"));
+  s->Bind(1, after.asset_key);
+  s->Bind(2, core::model::PostureStateName(after.state));
+  s->Bind(3, core::model::StatusNum(after.state));
+  s->Bind(4, after.since);
+  s->Bind(5, after.last_result_at);
+  s->Bind(6, after.score);
+  s->Bind(7, after.grade);
+  s->Bind(8, after.confidence);
+  s->Bind(9, after.check_by);
+  s->Bind(10, after.version);
+  s->Bind(11, after.updated_at);
+  s->Bind(12, after.status_json);
+  s->Bind(13, after.score_json);
+  s->Bind(14, after.transitions_json);
+  SECPLAT_RETURN_IF_ERROR(s->Run());
+  if (!before || before->state != after.state) {
+    SECPLAT_RETURN_IF_ERROR(
+        internal::InsertAudit(db, ctx, "posture.change", "posture:" + after.asset_key,
+                              before ? AuditJson(*before) : "", AuditJson(after)));
+  }
+  return after;
+}
+
+// The check outcomes a batch reports per item; any other error aborts the batch.
+bool IsItemOutcome(ErrorCode code) {
+  return code == ErrorCode::kConflict || code == ErrorCode::kNotFound;
+}
+
+}  // namespace
+
 Result<StoredPosture> SqliteStore::PutPosture(const StoredPosture& record, int64_t expected_version,
                                               const WriteContext& ctx) {
   SECPLAT_RETURN_IF_ERROR(Validate(record));
   if (expected_version < 0)
     return Unexpected(ErrorCode::kInvalidArgument, "expected_version: must not be negative");
   return WriteTx([&](Connection& db) -> Result<StoredPosture> {
-    SECPLAT_ASSIGN_OR_RETURN(bool active, AssetActive(db, record.asset_key));
-    if (!active) return internal::NotFound("asset " + internal::Quoted(record.asset_key));
     SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredPosture> before,
-                             FindPosture(db, record.asset_key));
-    const int64_t stored = before ? before->version : 0;
-    if (stored != expected_version)
-      return Unexpected(ErrorCode::kConflict, "posture of asset " +
-                                                  internal::Quoted(record.asset_key) +
-                                                  " is at version " + std::to_string(stored) +
-                                                  ", not " + std::to_string(expected_version));
-    StoredPosture after = record;
-    after.version = stored + 1;
-    after.updated_at = ctx.now;
-    SECPLAT_ASSIGN_OR_RETURN(
-        StatementLease s,
-        db.Prepare("INSERT INTO asset_status(asset_key, state, status_num, since, "
-                   "last_result_at, score, grade, confidence, check_by, version, updated_at, "
-                   "status_json, score_json, transitions_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT(asset_key) DO UPDATE SET "
-                   "state = excluded.state, status_num = excluded.status_num, "
-                   "since = excluded.since, last_result_at = excluded.last_result_at, "
-                   "score = excluded.score, grade = excluded.grade, "
-                   "confidence = excluded.confidence, check_by = excluded.check_by, "
-                   "version = excluded.version, updated_at = excluded.updated_at, "
-                   "status_json = excluded.status_json, score_json = excluded.score_json, "
-                   "transitions_json = excluded.transitions_json"));
-    s->Bind(1, after.asset_key);
-    s->Bind(2, core::model::PostureStateName(after.state));
-    s->Bind(3, core::model::StatusNum(after.state));
-    s->Bind(4, after.since);
-    s->Bind(5, after.last_result_at);
-    s->Bind(6, after.score);
-    s->Bind(7, after.grade);
-    s->Bind(8, after.confidence);
-    s->Bind(9, after.check_by);
-    s->Bind(10, after.version);
-    s->Bind(11, after.updated_at);
-    s->Bind(12, after.status_json);
-    s->Bind(13, after.score_json);
-    s->Bind(14, after.transitions_json);
-    SECPLAT_RETURN_IF_ERROR(s->Run());
-    if (!before || before->state != after.state) {
-      SECPLAT_RETURN_IF_ERROR(
-          internal::InsertAudit(db, ctx, "posture.change", "posture:" + after.asset_key,
-                                before ? AuditJson(*before) : "", AuditJson(after)));
+                             CheckPostureWrite(db, record, expected_version));
+    return WritePosture(db, record, before, ctx);
+  });
+}
+
+Result<std::vector<Result<StoredPosture>>> SqliteStore::PutPostures(
+    std::span<const ports::store::StoredPostureWrite> writes, const WriteContext& ctx) {
+  // Validation first, outside the transaction; an invalid write is that item's outcome.
+  std::vector<std::optional<Result<StoredPosture>>> checked(writes.size());
+  for (size_t i = 0; i < writes.size(); ++i) {
+    if (auto v = Validate(writes[i].record); !v.has_value()) {
+      checked[i] = Unexpected(v.error());
+    } else if (writes[i].expected_version < 0) {
+      checked[i] =
+          Unexpected(ErrorCode::kInvalidArgument, "expected_version: must not be negative");
     }
-    return after;
+  }
+  // One transaction. A conflict or a missing asset is found before its item writes anything,
+  // so no item needs a savepoint; any other error fails (and rolls back) the whole batch.
+  return WriteTx([&](Connection& db) -> Result<std::vector<Result<StoredPosture>>> {
+    std::vector<Result<StoredPosture>> out;
+    out.reserve(writes.size());
+    for (size_t i = 0; i < writes.size(); ++i) {
+      if (checked[i]) {
+        out.push_back(*checked[i]);
+        continue;
+      }
+      const StoredPostureWrite& w = writes[i];
+      auto before = CheckPostureWrite(db, w.record, w.expected_version);
+      if (!before.has_value()) {
+        if (!IsItemOutcome(before.error().code)) return Unexpected(before.error());
+        out.push_back(Unexpected(before.error()));
+        continue;
+      }
+      SECPLAT_ASSIGN_OR_RETURN(StoredPosture after, WritePosture(db, w.record, *before, ctx));
+      out.push_back(std::move(after));
+    }
+    return out;
   });
 }
 

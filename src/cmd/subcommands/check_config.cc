@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "adapters/notify/routing_config.h"
 #include "cmd/subcommands/subcommands.h"
 #include "cmd/wiring.h"
 #include "config/redact.h"
@@ -24,6 +25,16 @@ Subcommand CheckConfigSubcommand() {
                 std::fprintf(stderr, "config: %s\n", path.error().message.c_str());
                 std::fprintf(stderr, "config: 1 problem(s); nothing started\n");
                 return 2;
+              }
+              if (!cfg->notifier.routes_file.empty()) {
+                // The same parse the notifier runs at start; its problems never carry a secret.
+                auto routes = adapters::notify::LoadRoutingFile(cfg->notifier.routes_file);
+                if (!routes) {
+                  std::fprintf(stderr, "config: notifier.routes_file: %s\n",
+                               routes.error().message.c_str());
+                  std::fprintf(stderr, "config: routes file refused; nothing started\n");
+                  return 2;
+                }
               }
               std::fputs(config::DumpEffective(*cfg).c_str(), stdout);
               return 0;

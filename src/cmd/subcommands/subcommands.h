@@ -34,6 +34,7 @@ Subcommand VersionSubcommand();
 Subcommand SchedulerSubcommand();
 Subcommand WorkerSubcommand();
 Subcommand DeriverSubcommand();
+Subcommand NotifierSubcommand();
 
 }  // namespace secplat::cmd
 

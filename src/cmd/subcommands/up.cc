@@ -17,6 +17,7 @@
 #include "adapters/system/files.h"
 #include "adapters/system/signals.h"
 #include "adapters/system/system_clock.h"
+#include "cmd/notifier_role.h"
 #include "cmd/subcommands/subcommands.h"
 #include "cmd/wiring.h"
 #include "log/logger.h"
@@ -115,8 +116,9 @@ std::optional<std::string> EnsureServiceToken(const config::Config& cfg,
   return issued->plaintext;
 }
 
-// scheduler, worker and deriver in this process, calling the API over loopback HTTP with the
-// internal service token — the same code and the same checks as when they run apart.
+// scheduler, worker, deriver (and the notifier when a routes file is set) in this process, calling
+// the API over loopback HTTP with the internal service token — the same code and the same checks as
+// when they run apart.
 class InProcessRoles {
  public:
   InProcessRoles(const config::Config& cfg, std::string token, std::stop_token stop)
@@ -145,12 +147,9 @@ class InProcessRoles {
     scheduler_ = std::make_unique<services::scheduler::Scheduler>(
         *api_, *api_, clock_, metrics_,
         services::scheduler::SchedulerOptions{.tick = cfg_.scheduler.interval});
-    services::worker::WorkerOptions wo;
-    wo.max_in_flight = cfg_.worker.max_in_flight;
-    wo.api_threads = cfg_.worker.api_threads;
-    wo.lease = cfg_.worker.lease;
     worker_ = std::make_unique<services::worker::Worker>(*queue_.queue, *api_, *api_, *api_,
-                                                         *prober_, *prober_, clock_, metrics_, wo);
+                                                         *prober_, *prober_, clock_, metrics_,
+                                                         WorkerOptionsFromConfig(cfg_));
     deriver_ = std::make_unique<services::deriver::Deriver>(
         *queue_.queue, *api_, *api_, *api_, clock_, metrics_,
         services::deriver::DeriverOptions{.rules = *rules,
@@ -163,6 +162,20 @@ class InProcessRoles {
     });
     threads_.emplace_back([this] { (void)deriver_->Run(stop_); });
     log::Info("scheduler, worker and deriver running in this process", {.action = "up.roles"});
+    if (cfg_.notifier.routes_file.empty()) {
+      log::Info("notifier not started: notifier.routes_file is not set", {.action = "up.roles"});
+      return;
+    }
+    auto notifier = NotifierRole::Make(cfg_, *queue_.queue, *api_, clock_, metrics_);
+    if (!notifier) {
+      log::Error("cannot start the notifier", {.action = "up.roles",
+                                               .status = "failed",
+                                               .extra = {{"error", notifier.error().message}}});
+      return;
+    }
+    notifier_ = std::move(*notifier);
+    threads_.emplace_back([this] { (void)notifier_->Run(stop_); });
+    log::Info("notifier running in this process", {.action = "up.roles"});
   }
 
  private:
@@ -177,6 +190,7 @@ class InProcessRoles {
   std::unique_ptr<services::scheduler::Scheduler> scheduler_;
   std::unique_ptr<services::worker::Worker> worker_;
   std::unique_ptr<services::deriver::Deriver> deriver_;
+  std::unique_ptr<NotifierRole> notifier_;
   std::vector<std::jthread> threads_;  // last: joined first
 };
 

@@ -47,14 +47,11 @@ Subcommand WorkerSubcommand() {
               }
               adapters::system::SystemClock clock;
               adapters::metrics::PrometheusMetrics metrics;
-              services::worker::WorkerOptions options;
-              options.max_in_flight = cfg->worker.max_in_flight;
-              options.api_threads = cfg->worker.api_threads;
-              options.lease = cfg->worker.lease;
               int code = 0;
               {
                 services::worker::Worker worker(*queue->queue, **api, **api, **api, **prober,
-                                                **prober, clock, metrics, options);
+                                                **prober, clock, metrics,
+                                                WorkerOptionsFromConfig(*cfg));
                 Status s = worker.Run(stop.get_token());
                 if (!s) {
                   std::fprintf(stderr, "secplat worker: %s\n", s.error().message.c_str());

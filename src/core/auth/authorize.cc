@@ -22,6 +22,8 @@ std::string_view PermissionName(Permission p) {
       return "update_scan_jobs";
     case Permission::kWritePosture:
       return "write_posture";
+    case Permission::kWriteNotifications:
+      return "write_notifications";
     case Permission::kAdminister:
       return "administer";
   }
@@ -41,6 +43,7 @@ bool Allows(Role role, Permission p) {
     case Permission::kIngestEvents:
     case Permission::kUpdateScanJobs:
     case Permission::kWritePosture:
+    case Permission::kWriteNotifications:
       return role == Role::kService || role == Role::kAdmin;
     case Permission::kAdminister:
       return role == Role::kAdmin;

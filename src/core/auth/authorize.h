@@ -21,6 +21,9 @@ enum class Permission {
   kUpdateScanJobs,  // scan-job status and log: service, admin
   kWritePosture,    // PUT posture records (the deriver): service, admin
   kAdminister,      // tokens, audit log, queue administration: admin
+  // The notifier's state through its service routes, reads included (notify log, deliveries,
+  // routing records, channel health): service, admin.
+  kWriteNotifications,
 };
 
 std::string_view PermissionName(Permission p);

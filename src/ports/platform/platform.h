@@ -82,6 +82,16 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual Status RecordEvent(const core::model::Envelope& envelope) = 0;
+  // Records every envelope (each idempotent as RecordEvent); OK only when all are stored.
+  // This default records them one by one; HttpPlatform sends batches
+  // (POST /api/v1/events/batch).
+  virtual Status RecordEvents(std::span<const core::model::Envelope> envelopes) {
+    for (const core::model::Envelope& e : envelopes) {
+      auto s = RecordEvent(e);
+      if (!s.has_value()) return s;
+    }
+    return OkStatus();
+  }
 };
 
 // One asset's derived posture as stored by the api (one record per asset, written only by the
@@ -100,6 +110,26 @@ struct PostureRecord {
   std::optional<Timestamp> check_by;
 };
 inline constexpr int kMaxRecentTransitions = 50;
+
+// The most items one batch call of the API takes (posture batch routes, events batch).
+inline constexpr int kMaxBatchItems = 1000;
+
+// What deriving one asset needs, read for many assets at once (GetPostureInputs).
+struct PostureInputs {
+  std::string asset_key;
+  // Ok, or kNotFound when the asset is absent or deleted (the other members then empty).
+  Status status;
+  core::model::Asset asset;
+  std::optional<PostureRecord> record;  // nullopt: never derived
+  core::model::OpenFindingCounts open_findings;
+};
+
+// One write of PutPostureBatch: a PutPosture call. The record names its asset in
+// status.asset_key.
+struct PostureWrite {
+  PostureRecord record;
+  int64_t expected_version = 0;
+};
 
 // Reads and writes posture records (deriver).
 class PostureGateway {
@@ -123,6 +153,20 @@ class PostureGateway {
                                               int limit) = 0;
   // Open findings of the asset by severity (for the posture score). Errors: kUnavailable.
   virtual Result<core::model::OpenFindingCounts> CountOpenFindings(std::string_view asset_key) = 0;
+
+  // Batches for the sweep (a few requests instead of several per asset).
+  // GetAsset + GetPosture + CountOpenFindings for each key, in the order given (an unknown or
+  // deleted asset is an item with status kNotFound). Keys must be distinct; any number (the
+  // implementation splits into kMaxBatchItems). Errors of the whole call: kInvalidArgument,
+  // kUnavailable.
+  virtual Result<std::vector<PostureInputs>> GetPostureInputs(
+      std::span<const std::string> asset_keys) = 0;
+  // PutPosture for each write, each its own compare-and-set; per write, in order, the new
+  // version or that write's error (kConflict: re-read and re-derive; kNotFound: asset gone).
+  // Assets must be distinct. Errors of the whole call: kInvalidArgument, kUnavailable (then
+  // some writes may be stored: their versions moved on, and a retry sees kConflict).
+  virtual Result<std::vector<Result<int64_t>>> PutPostureBatch(
+      std::span<const PostureWrite> writes) = 0;
 };
 
 }  // namespace secplat::ports::platform

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,12 @@ struct PostureDuePage {
   std::optional<PostureDueKey> next_after;
 };
 
+// One write of PutPostures: what PutPosture takes.
+struct StoredPostureWrite {
+  StoredPosture record;
+  int64_t expected_version = 0;
+};
+
 class PostureStore {
  public:
   virtual ~PostureStore() = default;
@@ -97,6 +104,21 @@ class PostureStore {
   // JSON: status and score objects, transitions an array), kUnavailable.
   virtual Result<StoredPosture> PutPosture(const StoredPosture& record, int64_t expected_version,
                                            const WriteContext& ctx) = 0;
+
+  // Many PutPosture calls at once (the deriver's sweep): each write is checked, compared-and-set
+  // and audited exactly as PutPosture would, in order, and gets its own outcome — the stored
+  // record or that write's error (kConflict, kNotFound, kInvalidArgument); one write failing
+  // leaves the others alone. This default calls PutPosture per write (its kUnavailable then
+  // comes per write); SqliteStore runs the whole batch in one transaction, so an error of the
+  // database fails the call (kUnavailable) and writes nothing.
+  virtual Result<std::vector<Result<StoredPosture>>> PutPostures(
+      std::span<const StoredPostureWrite> writes, const WriteContext& ctx) {
+    std::vector<Result<StoredPosture>> out;
+    out.reserve(writes.size());
+    for (const StoredPostureWrite& w : writes)
+      out.push_back(PutPosture(w.record, w.expected_version, ctx));
+    return out;
+  }
 
   // Active assets with their posture summary (documents left empty), ordered by asset id: also
   // the assets never derived (version 0, state unknown). `next_after` is an asset id.

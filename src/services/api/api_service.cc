@@ -1,10 +1,13 @@
 #include "services/api/api_service.h"
 
+#include "adapters/json/notification_codec.h"
 #include "adapters/json/posture_codec.h"
 #include "adapters/system/crypto.h"
 #include "core/contracts/keys.h"
+#include "core/notify/delivery.h"
 #include "core/scans/defaults.h"
 #include "core/schedule/due.h"
+#include "log/logger.h"
 
 namespace secplat::services::api {
 
@@ -74,13 +77,15 @@ Result<std::optional<ports::platform::PostureRecord>> ApiService::GetPosture(
   return std::optional<ports::platform::PostureRecord>(std::move(record));
 }
 
-Result<ports::platform::PostureRecord> ApiService::PutPosture(const std::string& asset_key,
-                                                              ports::platform::PostureRecord record,
-                                                              int64_t expected_version,
-                                                              const CallMeta& m) {
-  auto invalid = [&asset_key](const std::string& field) {
-    return Unexpected(ErrorCode::kInvalidArgument,
-                      field + ": must be empty or '" + asset_key + "' (the asset of the path)");
+namespace {
+
+// PutPosture's checks of a record for `asset_key` (error paths prefixed by `prefix`, e.g.
+// "items[3]."), then the trim to the newest kMaxRecentTransitions transitions.
+Status CheckPostureRecord(const std::string& asset_key, ports::platform::PostureRecord& record,
+                          const std::string& prefix) {
+  auto invalid = [&asset_key, &prefix](const std::string& field) {
+    return Unexpected(ErrorCode::kInvalidArgument, prefix + field + ": must be empty or '" +
+                                                       asset_key + "' (the asset of the path)");
   };
   if (!record.status.asset_key.empty() && record.status.asset_key != asset_key)
     return invalid("status.asset_key");
@@ -92,12 +97,329 @@ Result<ports::platform::PostureRecord> ApiService::PutPosture(const std::string&
   auto& ts = record.recent_transitions;
   if (ts.size() > static_cast<size_t>(ports::platform::kMaxRecentTransitions))
     ts.erase(ts.begin(), ts.end() - ports::platform::kMaxRecentTransitions);
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<ports::platform::PostureRecord> ApiService::PutPosture(const std::string& asset_key,
+                                                              ports::platform::PostureRecord record,
+                                                              int64_t expected_version,
+                                                              const CallMeta& m) {
+  SECPLAT_RETURN_IF_ERROR(CheckPostureRecord(asset_key, record, ""));
   SECPLAT_ASSIGN_OR_RETURN(ports::store::StoredPosture stored,
                            store_.PutPosture(adapters::json::ToStoredPosture(asset_key, record),
                                              expected_version, Ctx(m)));
   record.version = stored.version;
   record.updated_at = stored.updated_at;
   return record;
+}
+
+Result<std::vector<adapters::json::PostureInputsRow>> ApiService::GetPostureInputs(
+    std::span<const std::string> asset_keys) {
+  std::vector<adapters::json::PostureInputsRow> rows;
+  rows.reserve(asset_keys.size());
+  for (const std::string& key : asset_keys) {
+    adapters::json::PostureInputsRow row;
+    row.asset_key = key;
+    auto asset = store_.GetAsset(key);  // kNotFound when absent or soft-deleted
+    if (!asset.has_value()) {
+      if (asset.error().code != ErrorCode::kNotFound) return Unexpected(asset.error());
+      row.status = Unexpected(asset.error());
+      rows.push_back(std::move(row));
+      continue;
+    }
+    row.asset = *std::move(asset);
+    auto posture = store_.GetPosture(key);
+    if (!posture.has_value()) {
+      // Deleted between the two reads: as absent.
+      if (posture.error().code != ErrorCode::kNotFound) return Unexpected(posture.error());
+      row.status = Unexpected(posture.error());
+      rows.push_back(std::move(row));
+      continue;
+    }
+    row.posture = *std::move(posture);
+    ports::store::FindingFilter open;
+    open.asset_key = key;
+    open.status = core::model::FindingStatus::kOpen;
+    SECPLAT_ASSIGN_OR_RETURN(row.open_findings, store_.CountFindings(open));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Result<std::vector<Result<ports::platform::PostureRecord>>> ApiService::PutPostures(
+    std::vector<adapters::json::PostureBatchPutItem> items, const CallMeta& m) {
+  std::vector<ports::store::StoredPostureWrite> writes;
+  writes.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto& item = items[i];
+    SECPLAT_RETURN_IF_ERROR(CheckPostureRecord(item.asset_key, item.put.record,
+                                               "items[" + std::to_string(i) + "]."));
+    writes.push_back({adapters::json::ToStoredPosture(item.asset_key, item.put.record),
+                      item.put.expected_version});
+  }
+  SECPLAT_ASSIGN_OR_RETURN(auto stored, store_.PutPostures(writes, Ctx(m)));
+  if (stored.size() != items.size())
+    return Unexpected(ErrorCode::kInternal, "store answered " + std::to_string(stored.size()) +
+                                                " outcomes for " + std::to_string(items.size()) +
+                                                " posture writes");
+  std::vector<Result<ports::platform::PostureRecord>> out;
+  out.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!stored[i].has_value()) {
+      const Error& e = stored[i].error();
+      if (e.code != ErrorCode::kConflict && e.code != ErrorCode::kNotFound)
+        return Unexpected(e.code, "items[" + std::to_string(i) + "]: " + e.message);
+      out.push_back(Unexpected(e));
+      continue;
+    }
+    ports::platform::PostureRecord record = std::move(items[i].put.record);
+    record.version = stored[i]->version;
+    record.updated_at = stored[i]->updated_at;
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+Result<std::vector<ports::store::AppendOutcome>> ApiService::RecordEvents(
+    std::vector<core::model::Envelope> envelopes, const CallMeta& m) {
+  for (auto& e : envelopes)
+    if (e.request_id.empty()) e.request_id = m.request_id;
+  return store_.AppendEvents(envelopes, Ctx(m));
+}
+
+// ---- Notifications --------------------------------------------------------------------------
+
+namespace {
+
+namespace json = adapters::json;
+using ports::platform::ChannelHealth;
+using ports::platform::NotifyLogRecord;
+using ports::platform::RoutingRecord;
+using ports::platform::StoredDelivery;
+
+// `field` must be empty (then it takes `want`, the value named by the path) or equal to it.
+Status MatchPath(std::string& field, const std::string& want, std::string_view name,
+                 std::string_view what) {
+  if (field.empty()) field = want;
+  if (field == want) return OkStatus();
+  return Unexpected(ErrorCode::kInvalidArgument, std::string(name) + ": must be empty or '" + want +
+                                                     "' (the " + std::string(what) +
+                                                     " of the path)");
+}
+
+Status NotEmpty(const std::string& value, std::string_view name) {
+  if (!value.empty()) return OkStatus();
+  return Unexpected(ErrorCode::kInvalidArgument, std::string(name) + ": must not be empty");
+}
+
+// A stored row whose document does not decode: contained, logged and left out of a list.
+void LogDamaged(const Error& e) {
+  log::Error("damaged notification row skipped: " + e.message,
+             {.action = "notify.store", .status = "damaged"});
+}
+
+}  // namespace
+
+Result<std::optional<NotifyLogRecord>> ApiService::GetNotifyLog(const std::string& channel,
+                                                                const std::string& problem_key) {
+  SECPLAT_ASSIGN_OR_RETURN(auto row, store_.GetNotifyLog(channel, problem_key));
+  if (!row) return std::optional<NotifyLogRecord>();
+  SECPLAT_ASSIGN_OR_RETURN(NotifyLogRecord record, json::FromRow(*row));
+  return std::optional<NotifyLogRecord>(std::move(record));
+}
+
+Result<NotifyLogRecord> ApiService::PutNotifyLog(const std::string& channel,
+                                                 const std::string& problem_key,
+                                                 NotifyLogRecord record, int64_t expected_version,
+                                                 const CallMeta& m) {
+  SECPLAT_RETURN_IF_ERROR(MatchPath(record.entry.channel, channel, "record.channel", "channel"));
+  SECPLAT_RETURN_IF_ERROR(
+      MatchPath(record.entry.problem_key, problem_key, "record.problem_key", "problem key"));
+  SECPLAT_RETURN_IF_ERROR(NotEmpty(record.entry.channel, "record.channel"));
+  SECPLAT_RETURN_IF_ERROR(NotEmpty(record.entry.problem_key, "record.problem_key"));
+  SECPLAT_ASSIGN_OR_RETURN(ports::store::StoredNotifyLog stored,
+                           store_.PutNotifyLog(json::ToRow(record), expected_version, Ctx(m)));
+  record.version = stored.version;
+  record.updated_at = stored.updated_at;
+  return record;
+}
+
+Result<std::vector<NotifyLogRecord>> ApiService::ListRepeatDue(Timestamp now, int limit) {
+  SECPLAT_ASSIGN_OR_RETURN(auto rows, store_.ListRepeatDue(now, limit));
+  std::vector<NotifyLogRecord> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    auto record = json::FromRow(row);
+    if (!record) {
+      LogDamaged(record.error());
+      continue;
+    }
+    out.push_back(*std::move(record));
+  }
+  return out;
+}
+
+Result<ports::platform::CreatedDelivery> ApiService::CreateDelivery(StoredDelivery delivery,
+                                                                    const CallMeta& m) {
+  SECPLAT_RETURN_IF_ERROR(NotEmpty(delivery.record.idempotency_key, "idempotency_key"));
+  SECPLAT_RETURN_IF_ERROR(NotEmpty(delivery.record.event_id, "event_id"));
+  SECPLAT_RETURN_IF_ERROR(NotEmpty(delivery.record.channel, "channel"));
+  SECPLAT_ASSIGN_OR_RETURN(ports::store::CreatedDeliveryRow c,
+                           store_.CreateDelivery(json::ToRow(delivery), Ctx(m)));
+  if (c.created) {
+    delivery.version = c.row.version;
+    return ports::platform::CreatedDelivery{std::move(delivery), true};
+  }
+  SECPLAT_ASSIGN_OR_RETURN(StoredDelivery existing, json::FromRow(c.row));
+  return ports::platform::CreatedDelivery{std::move(existing), false};
+}
+
+Result<StoredDelivery> ApiService::PutDelivery(const std::string& idempotency_key,
+                                               StoredDelivery delivery, int64_t expected_version,
+                                               const CallMeta& m) {
+  core::model::DeliveryRecord& rec = delivery.record;
+  SECPLAT_RETURN_IF_ERROR(
+      MatchPath(rec.idempotency_key, idempotency_key, "delivery.idempotency_key", "key"));
+  SECPLAT_ASSIGN_OR_RETURN(ports::store::StoredDeliveryRow current,
+                           store_.GetDelivery(idempotency_key));
+  if (core::notify::IsTerminal(current.state)) {
+    return Unexpected(ErrorCode::kConflict,
+                      "delivery " + idempotency_key + " is " +
+                          std::string(core::model::DeliveryStateName(current.state)) +
+                          ": a terminal delivery is never written again");
+  }
+  if (rec.event_id != current.event_id)
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "delivery.event_id: cannot be changed (stored '" + current.event_id + "')");
+  if (rec.channel != current.channel)
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "delivery.channel: cannot be changed (stored '" + current.channel + "')");
+  if (rec.attempts < current.attempts)
+    return Unexpected(ErrorCode::kInvalidArgument, "delivery.attempts: cannot go down (stored " +
+                                                       std::to_string(current.attempts) + ")");
+  std::optional<ports::store::DeliveryAttemptRow> attempt;
+  if (rec.attempts > current.attempts) {
+    if (!rec.last_response)
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        "delivery.last_response: required when attempts rises");
+    attempt = json::ToAttemptRow(idempotency_key, {.attempt = rec.attempts,
+                                                   .at = rec.last_attempt_at.value_or(m.now),
+                                                   .response = *rec.last_response});
+  }
+  SECPLAT_ASSIGN_OR_RETURN(
+      ports::store::StoredDeliveryRow stored,
+      store_.PutDelivery(json::ToRow(delivery), expected_version, attempt, Ctx(m)));
+  delivery.version = stored.version;
+  return delivery;
+}
+
+Result<std::vector<StoredDelivery>> ApiService::ListDueDeliveries(Timestamp now, int limit) {
+  SECPLAT_ASSIGN_OR_RETURN(auto rows, store_.ListDueDeliveries(now, limit));
+  std::vector<StoredDelivery> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    auto d = json::FromRow(row);
+    if (!d) {
+      LogDamaged(d.error());
+      continue;
+    }
+    out.push_back(*std::move(d));
+  }
+  return out;
+}
+
+Result<RoutingRecord> ApiService::RecordRouting(const std::string& event_id, RoutingRecord record,
+                                                const CallMeta& m) {
+  SECPLAT_RETURN_IF_ERROR(MatchPath(record.event_id, event_id, "event_id", "event id"));
+  SECPLAT_RETURN_IF_ERROR(NotEmpty(record.event_id, "event_id"));
+  SECPLAT_ASSIGN_OR_RETURN(auto previous_row, store_.GetRouting(event_id));
+  if (previous_row) {
+    auto previous = json::FromRow(*previous_row);
+    if (previous) {
+      // A redelivered event is a skip_duplicate_event for every channel it was sent to: keep
+      // what the first handling decided there.
+      for (auto& target : record.targets) {
+        if (target.reason != "skip_duplicate_event") continue;
+        for (const auto& old : previous->targets) {
+          if (old.channel == target.channel) {
+            target = old;
+            break;
+          }
+        }
+      }
+    } else {
+      LogDamaged(previous.error());  // replaced below
+    }
+  }
+  SECPLAT_RETURN_IF_ERROR(store_.PutRouting(json::ToRow(record), Ctx(m)));
+  return record;
+}
+
+Result<ChannelHealth> ApiService::SetChannelHealth(const std::string& channel, ChannelHealth health,
+                                                   const CallMeta& m) {
+  SECPLAT_RETURN_IF_ERROR(MatchPath(health.channel, channel, "channel", "channel"));
+  SECPLAT_RETURN_IF_ERROR(NotEmpty(health.channel, "channel"));
+  SECPLAT_RETURN_IF_ERROR(store_.SetChannelHealth(json::ToRow(health), Ctx(m)));
+  return health;
+}
+
+Result<std::vector<ChannelHealth>> ApiService::ListChannelHealth() {
+  SECPLAT_ASSIGN_OR_RETURN(auto rows, store_.ListChannelHealth());
+  std::vector<ChannelHealth> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(json::FromRow(row));
+  return out;
+}
+
+Result<ports::store::Page<json::NotificationView>> ApiService::ListNotifications(
+    const ports::store::NotificationFilter& filter, const ports::store::PageRequest& page) {
+  SECPLAT_ASSIGN_OR_RETURN(auto rows, store_.ListRouting(filter, page));
+  ports::store::Page<json::NotificationView> out;
+  out.next_after = rows.next_after;
+  for (const auto& row : rows.items) {
+    auto routing = json::FromRow(row);
+    if (!routing) {
+      LogDamaged(routing.error());
+      continue;
+    }
+    json::NotificationView view;
+    view.routing = *std::move(routing);
+    for (const auto& decision : view.routing.targets) {
+      if (filter.channel && decision.channel != *filter.channel) continue;
+      json::NotificationTargetView target{.decision = decision};
+      if (!decision.idempotency_key.empty()) {
+        auto delivery_row = store_.GetDelivery(decision.idempotency_key);
+        if (delivery_row) {
+          auto delivery = json::FromRow(*delivery_row);
+          if (delivery) {
+            target.delivery = *std::move(delivery);
+          } else {
+            LogDamaged(delivery.error());
+          }
+        } else if (delivery_row.error().code != ErrorCode::kNotFound) {
+          return Unexpected(delivery_row.error());
+        }
+      }
+      if (target.delivery) {
+        SECPLAT_ASSIGN_OR_RETURN(auto attempt_rows,
+                                 store_.ListDeliveryAttempts(decision.idempotency_key));
+        for (const auto& attempt_row : attempt_rows) {
+          auto attempt = json::FromRow(attempt_row);
+          if (!attempt) {
+            LogDamaged(attempt.error());
+            continue;
+          }
+          target.attempts.push_back(*std::move(attempt));
+        }
+      }
+      view.targets.push_back(std::move(target));
+    }
+    if (filter.channel && view.targets.empty()) continue;
+    out.items.push_back(std::move(view));
+  }
+  return out;
 }
 
 Result<ports::store::ScanJobOutcome> ApiService::RequestScan(const std::string& asset_key,

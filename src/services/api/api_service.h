@@ -7,9 +7,12 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "adapters/json/notification_codec.h"
+#include "adapters/json/posture_codec.h"
 #include "core/common/clock.h"
 #include "core/common/result.h"
 #include "core/findings/lifecycle.h"
@@ -18,6 +21,7 @@
 #include "core/model/event.h"
 #include "core/model/finding.h"
 #include "core/model/scan_job.h"
+#include "ports/platform/notifications.h"
 #include "ports/platform/platform.h"
 #include "ports/store/store.h"
 
@@ -79,6 +83,80 @@ class ApiService {
   Result<ports::platform::PostureRecord> PutPosture(const std::string& asset_key,
                                                     ports::platform::PostureRecord record,
                                                     int64_t expected_version, const CallMeta& m);
+  // The deriver's batch read: for each key, in order, the active asset, its open findings by
+  // severity and its posture record with the documents as stored (nullopt: never derived); an
+  // absent or deleted asset is an item with kNotFound. Errors: kUnavailable, kInternal.
+  Result<std::vector<adapters::json::PostureInputsRow>> GetPostureInputs(
+      std::span<const std::string> asset_keys);
+  // PutPosture for each item (same checks, each its own compare-and-set), stored in one store
+  // call (one SQLite transaction); per item, in order, the stored record or kConflict /
+  // kNotFound. Errors of the whole call: kInvalidArgument naming the item ("items[3].status.
+  // asset_key: ..."), kUnavailable.
+  Result<std::vector<Result<ports::platform::PostureRecord>>> PutPostures(
+      std::vector<adapters::json::PostureBatchPutItem> items, const CallMeta& m);
+  // RecordEvent for each envelope in one store call (one SQLite transaction, all or nothing).
+  Result<std::vector<ports::store::AppendOutcome>> RecordEvents(
+      std::vector<core::model::Envelope> envelopes, const CallMeta& m);
+
+  // ---- Notifications: the notifier's state (docs/notifier.md "API and storage") ----------------
+  // Records travel as the platform structs (ports/platform/notifications.h); the store keeps
+  // index columns plus one document (adapters/json/notification_codec.h). A list skips a row
+  // whose document does not decode (logged at error: a damaged row must not stop a sweep).
+
+  // The log entry of (channel, problem_key); nullopt when none. Errors: kInternal (damaged
+  // document), kUnavailable.
+  Result<std::optional<ports::platform::NotifyLogRecord>> GetNotifyLog(
+      const std::string& channel, const std::string& problem_key);
+  // Stores `record` under (channel, problem_key) if the stored version is `expected_version` (0:
+  // none yet); record.entry.channel / problem_key must be empty (filled in) or equal to them.
+  // Returns it with the new version and updated_at = now. Errors: kInvalidArgument, kConflict,
+  // kUnavailable.
+  Result<ports::platform::NotifyLogRecord> PutNotifyLog(const std::string& channel,
+                                                        const std::string& problem_key,
+                                                        ports::platform::NotifyLogRecord record,
+                                                        int64_t expected_version,
+                                                        const CallMeta& m);
+  // Firing entries whose next_repeat_at <= now, oldest first, at most `limit` (1..1000).
+  Result<std::vector<ports::platform::NotifyLogRecord>> ListRepeatDue(Timestamp now, int limit);
+
+  // Inserts the delivery unless its idempotency key exists (then the stored one, created =
+  // false). Errors: kInvalidArgument (empty idempotency key, event id or channel), kUnavailable.
+  Result<ports::platform::CreatedDelivery> CreateDelivery(ports::platform::StoredDelivery delivery,
+                                                          const CallMeta& m);
+  // Replaces the delivery `idempotency_key` (delivery.record.idempotency_key empty or equal) if
+  // its stored version is `expected_version` and it is not terminal; event id and channel cannot
+  // change and attempts cannot go down. When attempts rose, the attempt (number = attempts, at =
+  // last_attempt_at or now, the last_response) is appended to delivery_attempts in the same
+  // transaction; last_response is then required. Errors: kInvalidArgument, kNotFound, kConflict
+  // (version moved on, or terminal), kUnavailable.
+  Result<ports::platform::StoredDelivery> PutDelivery(const std::string& idempotency_key,
+                                                      ports::platform::StoredDelivery delivery,
+                                                      int64_t expected_version, const CallMeta& m);
+  // Non-terminal deliveries whose next_attempt_at <= now, oldest first, at most `limit`.
+  Result<std::vector<ports::platform::StoredDelivery>> ListDueDeliveries(Timestamp now, int limit);
+
+  // Upserts the routing of `event_id` (record.event_id empty or equal). A target whose reason is
+  // "skip_duplicate_event" keeps the decision already stored for its channel (the first
+  // handling's "why" survives a redelivery). Returns what was stored. Errors: kInvalidArgument,
+  // kUnavailable.
+  Result<ports::platform::RoutingRecord> RecordRouting(const std::string& event_id,
+                                                       ports::platform::RoutingRecord record,
+                                                       const CallMeta& m);
+  // Sets the health of `channel` (health.channel empty or equal). Errors: kInvalidArgument,
+  // kUnavailable.
+  Result<ports::platform::ChannelHealth> SetChannelHealth(const std::string& channel,
+                                                          ports::platform::ChannelHealth health,
+                                                          const CallMeta& m);
+  // Every channel ever reported, by name. Errors: kUnavailable.
+  Result<std::vector<ports::platform::ChannelHealth>> ListChannelHealth();
+
+  // The "why was / wasn't I notified" view: routing records (newest first) matching
+  // filter.event_id / asset_key, each with its targets' decisions, deliveries and attempts. With
+  // filter.channel only the targets on that channel are kept, and records without one are left
+  // out (so a page may hold fewer than page.limit items; next_after still continues).
+  // Errors: kUnavailable.
+  Result<ports::store::Page<adapters::json::NotificationView>> ListNotifications(
+      const ports::store::NotificationFilter& filter, const ports::store::PageRequest& page);
 
   // Issues a new token; the plaintext is returned once and never stored.
   Result<IssuedToken> IssueToken(const std::string& name, core::model::Role role,

@@ -76,6 +76,7 @@ HttpApi::HttpApi(ports::store::Store& store, ports::Metrics& metrics, const Cloc
   handlers::RegisterAdminRoutes(router_, deps);
   handlers::RegisterQueueRoutes(router_, deps, {options_.queue, options_.queue_backend});
   handlers::RegisterPostureRoutes(router_, deps);
+  handlers::RegisterNotificationRoutes(router_, deps);
 }
 
 std::string_view HttpApi::OpenApiDocument() { return kOpenApiDocument; }

@@ -67,6 +67,10 @@ Result<StoredPosture> MeteredStore::PutPosture(const StoredPosture& r, int64_t e
                                                const WriteContext& c) {
   return Timed("put_posture", [&] { return inner_.PutPosture(r, expected_version, c); });
 }
+Result<std::vector<Result<StoredPosture>>> MeteredStore::PutPostures(
+    std::span<const StoredPostureWrite> writes, const WriteContext& c) {
+  return Timed("put_postures", [&] { return inner_.PutPostures(writes, c); });
+}
 Result<Page<StoredPosture>> MeteredStore::ListPosture(const PostureFilter& f,
                                                       const PageRequest& p) {
   return Timed("list_posture", [&] { return inner_.ListPosture(f, p); });
@@ -139,6 +143,10 @@ Result<int64_t> MeteredStore::DeleteNotificationsBefore(Timestamp before) {
 }
 Result<AppendOutcome> MeteredStore::AppendEvent(const model::Envelope& e, const WriteContext& c) {
   return Timed("append_event", [&] { return inner_.AppendEvent(e, c); });
+}
+Result<std::vector<AppendOutcome>> MeteredStore::AppendEvents(std::span<const model::Envelope> e,
+                                                              const WriteContext& c) {
+  return Timed("append_events", [&] { return inner_.AppendEvents(e, c); });
 }
 Result<Page<model::StoredEvent>> MeteredStore::ListEvents(const EventFilter& f,
                                                           const PageRequest& p) {

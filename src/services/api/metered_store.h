@@ -40,6 +40,9 @@ class MeteredStore final : public ports::store::Store {
   Result<ports::store::StoredPosture> PutPosture(const ports::store::StoredPosture& r,
                                                  int64_t expected_version,
                                                  const ports::store::WriteContext& c) override;
+  Result<std::vector<Result<ports::store::StoredPosture>>> PutPostures(
+      std::span<const ports::store::StoredPostureWrite> writes,
+      const ports::store::WriteContext& c) override;
   Result<ports::store::Page<ports::store::StoredPosture>> ListPosture(
       const ports::store::PostureFilter& f, const ports::store::PageRequest& p) override;
   Result<ports::store::PostureDuePage> ListPostureDue(
@@ -78,6 +81,8 @@ class MeteredStore final : public ports::store::Store {
   Result<int64_t> DeleteNotificationsBefore(Timestamp before) override;
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& e,
                                                   const ports::store::WriteContext& c) override;
+  Result<std::vector<ports::store::AppendOutcome>> AppendEvents(
+      std::span<const core::model::Envelope> e, const ports::store::WriteContext& c) override;
   Result<ports::store::Page<core::model::StoredEvent>> ListEvents(
       const ports::store::EventFilter& f, const ports::store::PageRequest& p) override;
   Result<ports::store::ScanJobOutcome> CreateScanJob(const core::model::ScanJob& j,

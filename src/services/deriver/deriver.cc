@@ -1,6 +1,8 @@
 #include "services/deriver/deriver.h"
 
+#include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -107,42 +109,49 @@ Envelope Deriver::ChangeEvent(const PostureTransition& t, const PostureStatus& s
   return e;
 }
 
-Result<DeriveReport> Deriver::DeriveAsset(std::string_view asset_key,
-                                          std::span<const CheckResult> results) {
-  SECPLAT_ASSIGN_OR_RETURN(core::model::Asset asset, assets_.GetAsset(asset_key));
+struct Deriver::Derivation {
+  DeriveReport report;  // transitions; written and announced are set once done
+  std::vector<Envelope> events;
+  std::optional<PostureRecord> write;  // nullopt: nothing to store
+  int64_t expected_version = 0;
+};
+
+core::model::PostureRules Deriver::RulesFor(const core::model::Asset& asset) const {
   core::model::PostureRules rules = options_.rules;
   if (auto o = core::posture::OverrideForAsset(asset); !o.has_value()) {
     log::Warn("posture labels ignored: " + o.error().message,
-              {.asset_key = asset_key, .action = "posture.rules", .status = "invalid"});
+              {.asset_key = asset.asset_key, .action = "posture.rules", .status = "invalid"});
   } else if (auto merged = core::posture::MergeRules(options_.rules, *o); !merged.has_value()) {
     log::Warn("posture overrides ignored: " + merged.error().message,
-              {.asset_key = asset_key, .action = "posture.rules", .status = "invalid"});
+              {.asset_key = asset.asset_key, .action = "posture.rules", .status = "invalid"});
   } else {
     rules = std::move(*merged);
   }
-  SECPLAT_ASSIGN_OR_RETURN(std::optional<PostureRecord> stored, posture_.GetPosture(asset_key));
-  PostureRecord record = stored.value_or(PostureRecord{});
-  if (!stored) record.status.asset_key = std::string(asset_key);
+  return rules;
+}
 
-  const Timestamp now = clock_.Now();
+Deriver::Derivation Deriver::Derive(const core::model::Asset& asset,
+                                    std::optional<PostureRecord> stored,
+                                    const core::model::OpenFindingCounts& counts,
+                                    std::span<const CheckResult> results, Timestamp now) const {
+  const core::model::PostureRules rules = RulesFor(asset);
+  const bool first = !stored.has_value();
+  PostureRecord record = std::move(stored).value_or(PostureRecord{});
+  if (first) record.status.asset_key = asset.asset_key;
+
   core::posture::PostureStep step =
       core::posture::DerivePosture(record.status, results, rules, now);
-  SECPLAT_ASSIGN_OR_RETURN(core::model::OpenFindingCounts counts,
-                           posture_.CountOpenFindings(asset_key));
   core::model::PostureScore score =
       core::posture::ScorePosture(step.status.current.state, counts, step.status.tls_grade);
 
-  DeriveReport report;
-  report.transitions = step.transitions;
-  // Announce first: the event ids are deterministic, so if the record write below fails (or
-  // this process dies) the retry re-derives the same transitions and re-sends nothing new.
-  for (const PostureTransition& t : step.transitions) {
-    if (!t.important) continue;
-    SECPLAT_RETURN_IF_ERROR(events_.RecordEvent(ChangeEvent(t, step.status, score)));
-    ++report.announced;
-  }
-  const bool first = !stored.has_value();
-  if (results.empty() && step.transitions.empty() && !first) return report;
+  Derivation d;
+  d.report.transitions = step.transitions;
+  // The events of the important transitions: their ids are deterministic, so if the record
+  // write fails after they are stored (or this process dies) the retry re-derives the same
+  // transitions and re-sends nothing new.
+  for (const PostureTransition& t : step.transitions)
+    if (t.important) d.events.push_back(ChangeEvent(t, step.status, score));
+  if (results.empty() && step.transitions.empty() && !first) return d;
 
   PostureRecord next;
   next.status = std::move(step.status);
@@ -159,46 +168,206 @@ Result<DeriveReport> Deriver::DeriveAsset(std::string_view asset_key,
   if (cur.state != PostureState::kStale && cur.last_result_at.has_value()) {
     next.check_by = *cur.last_result_at + rules.stale_after;
   }
-  SECPLAT_ASSIGN_OR_RETURN(PostureRecord written, posture_.PutPosture(next, record.version));
-  (void)written;
-  report.written = true;
+  d.write = std::move(next);
+  d.expected_version = record.version;
+  return d;
+}
+
+void Deriver::Finish(std::string_view asset_key, const DeriveReport& report) {
   for (const PostureTransition& t : report.transitions) {
     metrics_.CounterAdd("secplat_posture_transitions_total", "Posture transitions by target state",
                         {{"to", std::string(core::model::PostureStateName(t.to))},
                          {"important", t.important ? "true" : "false"}},
                         1);
-    log::Info("posture " + std::string(core::model::PostureStateName(t.from)) + " -> " +
-                  std::string(core::model::PostureStateName(t.to)) + ": " + t.reason_text,
-              {.asset_key = asset_key,
-               .action = "posture.change",
-               .status = core::model::PostureStateName(t.to)});
+    if (log::Enabled(log::Level::kInfo)) {
+      log::Info("posture " + std::string(core::model::PostureStateName(t.from)) + " -> " +
+                    std::string(core::model::PostureStateName(t.to)) + ": " + t.reason_text,
+                {.asset_key = asset_key,
+                 .action = "posture.change",
+                 .status = core::model::PostureStateName(t.to)});
+    }
   }
-  return report;
+}
+
+Result<DeriveReport> Deriver::DeriveAsset(std::string_view asset_key,
+                                          std::span<const CheckResult> results) {
+  SECPLAT_ASSIGN_OR_RETURN(core::model::Asset asset, assets_.GetAsset(asset_key));
+  SECPLAT_ASSIGN_OR_RETURN(std::optional<PostureRecord> stored, posture_.GetPosture(asset_key));
+  SECPLAT_ASSIGN_OR_RETURN(core::model::OpenFindingCounts counts,
+                           posture_.CountOpenFindings(asset_key));
+  Derivation d = Derive(asset, std::move(stored), counts, results, clock_.Now());
+  // Announce first (see Derive): events before the record.
+  for (const Envelope& e : d.events) {
+    SECPLAT_RETURN_IF_ERROR(events_.RecordEvent(e));
+    ++d.report.announced;
+  }
+  if (!d.write) return std::move(d.report);
+  SECPLAT_ASSIGN_OR_RETURN(PostureRecord written, posture_.PutPosture(*d.write, d.expected_version));
+  (void)written;
+  d.report.written = true;
+  Finish(asset_key, d.report);
+  return std::move(d.report);
+}
+
+void Deriver::SweepBatch(const std::vector<std::string>& keys, SweepReport& report) {
+  report.due += static_cast<int64_t>(keys.size());
+  auto warn = [](std::string_view key, const std::string& message) {
+    log::Warn("sweep: cannot derive: " + message,
+              {.asset_key = key, .action = "posture.sweep", .status = "error"});
+  };
+  auto inputs = posture_.GetPostureInputs(keys);
+  if (!inputs.has_value() || inputs->size() != keys.size()) {
+    log::Warn("sweep: cannot read a batch of " + std::to_string(keys.size()) + " assets: " +
+                  (inputs.has_value() ? std::string("answer of the wrong size")
+                                      : inputs.error().message),
+              {.action = "posture.sweep", .status = "error"});
+    report.failures += static_cast<int64_t>(keys.size());
+    return;
+  }
+  const Timestamp now = clock_.Now();
+  std::vector<std::optional<Derivation>> derived(keys.size());
+  std::vector<Envelope> events;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ports::platform::PostureInputs& in = (*inputs)[i];
+    if (!in.status.has_value()) {
+      ++report.failures;
+      if (in.status.error().code != ErrorCode::kNotFound) warn(keys[i], in.status.error().message);
+      continue;
+    }
+    derived[i] = Derive(in.asset, std::move(in.record), in.open_findings, {}, now);
+    for (const Envelope& e : derived[i]->events) events.push_back(e);
+  }
+  // Events before records: when the events batch fails, no asset that had events is written.
+  bool events_stored = true;
+  if (!events.empty()) {
+    auto s = events_.RecordEvents(events);
+    if (!s.has_value()) {
+      events_stored = false;
+      log::Warn("sweep: cannot record " + std::to_string(events.size()) +
+                    " posture.changed events: " + s.error().message,
+                {.action = "posture.sweep", .status = "error"});
+    }
+  }
+  std::vector<ports::platform::PostureWrite> writes;
+  std::vector<size_t> written_index;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!derived[i]) continue;
+    Derivation& d = *derived[i];
+    if (!d.events.empty() && !events_stored) {
+      ++report.failures;
+      derived[i].reset();
+      continue;
+    }
+    d.report.announced = static_cast<int>(d.events.size());
+    if (!d.write) {  // nothing to store: done
+      report.changes += static_cast<int64_t>(d.report.transitions.size());
+      continue;
+    }
+    written_index.push_back(i);
+    writes.push_back({*std::move(d.write), d.expected_version});
+  }
+  if (writes.empty()) return;
+  auto put = posture_.PutPostureBatch(writes);
+  if (!put.has_value() || put->size() != writes.size()) {
+    log::Warn("sweep: cannot write " + std::to_string(writes.size()) + " posture records: " +
+                  (put.has_value() ? std::string("answer of the wrong size") : put.error().message),
+              {.action = "posture.sweep", .status = "error"});
+    report.failures += static_cast<int64_t>(writes.size());
+    return;
+  }
+  for (size_t w = 0; w < writes.size(); ++w) {
+    const size_t i = written_index[w];
+    const Result<int64_t>& outcome = (*put)[w];
+    Derivation& d = *derived[i];
+    if (outcome.has_value()) {
+      d.report.written = true;
+      ++report.derived;
+      report.changes += static_cast<int64_t>(d.report.transitions.size());
+      Finish(keys[i], d.report);
+      continue;
+    }
+    if (outcome.error().code == ErrorCode::kConflict) {
+      // Another writer moved the record on: re-read and re-derive this one asset.
+      auto again = DeriveAsset(keys[i], {});
+      if (again.has_value()) {
+        if (again->written) ++report.derived;
+        report.changes += static_cast<int64_t>(again->transitions.size());
+        continue;
+      }
+      ++report.failures;
+      if (again.error().code != ErrorCode::kNotFound) warn(keys[i], again.error().message);
+      continue;
+    }
+    ++report.failures;
+    if (outcome.error().code != ErrorCode::kNotFound) warn(keys[i], outcome.error().message);
+  }
 }
 
 Result<SweepReport> Deriver::SweepOnce() {
-  SweepReport report;
   const Timestamp now = clock_.Now();
-  std::string cursor;
-  do {
-    SECPLAT_ASSIGN_OR_RETURN(auto page, posture_.ListPostureDue(now, cursor, 1000));
-    for (const std::string& key : page.asset_keys) {
-      ++report.due;
-      auto r = DeriveAsset(key, {});
-      if (!r.has_value()) {
-        ++report.failures;
-        if (r.error().code != ErrorCode::kNotFound) {
-          log::Warn("sweep: cannot derive: " + r.error().message,
-                    {.asset_key = key, .action = "posture.sweep", .status = "error"});
+  const int batch = std::clamp(options_.sweep_batch, 1, ports::platform::kMaxBatchItems);
+  const int in_flight = std::max(1, options_.sweep_in_flight);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::vector<std::string>> queue;
+  bool listed = false;  // no more batches will come
+  SweepReport total;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < in_flight; ++w) {
+    workers.emplace_back([&] {
+      while (true) {
+        std::vector<std::string> keys;
+        {
+          std::unique_lock lock(mu);
+          cv.wait(lock, [&] { return !queue.empty() || listed; });
+          if (queue.empty()) return;
+          keys = std::move(queue.front());
+          queue.pop_front();
         }
-        continue;
+        cv.notify_all();
+        SweepReport part;
+        SweepBatch(keys, part);
+        std::lock_guard lock(mu);
+        total.due += part.due;
+        total.derived += part.derived;
+        total.changes += part.changes;
+        total.failures += part.failures;
       }
-      if (r->written) ++report.derived;
-      report.changes += static_cast<int64_t>(r->transitions.size());
+    });
+  }
+  auto finish = [&] {
+    {
+      std::lock_guard lock(mu);
+      listed = true;
     }
-    cursor = std::move(page.next_cursor);
+    cv.notify_all();
+    for (std::thread& t : workers) t.join();
+  };
+  // List the due keys page by page while the workers derive: at most `in_flight` batches wait.
+  std::string cursor;
+  std::vector<std::string> pending;
+  auto push = [&](std::vector<std::string> keys) {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return queue.size() < static_cast<size_t>(in_flight); });
+    queue.push_back(std::move(keys));
+    lock.unlock();
+    cv.notify_all();
+  };
+  do {
+    auto page = posture_.ListPostureDue(now, cursor, ports::platform::kMaxBatchItems);
+    if (!page.has_value()) {
+      finish();
+      return Unexpected(page.error());
+    }
+    for (std::string& key : page->asset_keys) {
+      pending.push_back(std::move(key));
+      if (pending.size() == static_cast<size_t>(batch)) push(std::exchange(pending, {}));
+    }
+    cursor = std::move(page->next_cursor);
   } while (!cursor.empty());
-  return report;
+  if (!pending.empty()) push(std::move(pending));
+  finish();
+  return total;
 }
 
 Outcome Deriver::Handle(const jobqueue::Message& message) {

@@ -5,7 +5,14 @@
 //   secplat.jobs.derive (scan.completed / scan.failed, one asset each)
 //        └─► DeriveAsset(asset, [result]): read record ─► DerivePosture ─► score
 //             ─► posture.changed events (deterministic ids) ─► write record (compare-and-set)
-//   every sweep_interval: records whose check_by passed (results overdue) ─► DeriveAsset(asset, [])
+//   every sweep_interval: records whose check_by passed (results overdue), in batches of
+//   sweep_batch with sweep_in_flight batches at once:
+//        GetPostureInputs(keys) ─► DerivePosture per asset ─► RecordEvents(all their events)
+//        ─► PutPostureBatch(records, each its own compare-and-set); a conflict ─► DeriveAsset
+//
+// The batch path keeps every guarantee of the single one: an asset's record is written only
+// after its events are stored (a failed events batch writes none of its assets' records),
+// each record write is its own compare-and-set, and the events are the same deterministic ones.
 //
 // Restart-safe and idempotent: the record (with its ring of recent results) is the only state;
 // events are written before the record and their ids are derived from the transition, so a
@@ -21,6 +28,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -43,6 +51,10 @@ struct DeriverOptions {
   Duration lease = std::chrono::seconds(30);
   jobqueue::RetryPolicy retry{
       .base = std::chrono::milliseconds(200), .cap = std::chrono::seconds(30), .max_attempts = 10};
+  // The sweep: due assets per batch (one batch read, one events batch, one write batch; the
+  // gateway splits them into requests) and batches handled at once.
+  int sweep_batch = 1000;
+  int sweep_in_flight = 3;
 };
 
 struct DeriveReport {
@@ -70,8 +82,9 @@ class Deriver {
   Result<DeriveReport> DeriveAsset(std::string_view asset_key,
                                    std::span<const core::model::CheckResult> results);
 
-  // One pass over every record whose check_by has passed. Errors: kUnavailable when the list
-  // itself cannot be read.
+  // One pass over every record whose check_by has passed, in batches (see the header comment);
+  // an asset that cannot be derived is counted in failures and retried by the next sweep.
+  // Errors: kUnavailable when the list itself cannot be read.
   Result<SweepReport> SweepOnce();
 
   // Handles one derive message (a scan result event); what the consumer does.
@@ -87,6 +100,18 @@ class Deriver {
                                            const core::model::PostureScore& score);
 
  private:
+  struct Derivation;
+  core::model::PostureRules RulesFor(const core::model::Asset& asset) const;
+  // The pure part of a derivation: new status, score, events and the record to store.
+  Derivation Derive(const core::model::Asset& asset,
+                    std::optional<ports::platform::PostureRecord> stored,
+                    const core::model::OpenFindingCounts& counts,
+                    std::span<const core::model::CheckResult> results, Timestamp now) const;
+  // Metrics and logs of a stored derivation.
+  void Finish(std::string_view asset_key, const DeriveReport& report);
+  // One batch of the sweep; adds its counts to `report`.
+  void SweepBatch(const std::vector<std::string>& keys, SweepReport& report);
+
   jobqueue::JobQueue& queue_;
   ports::platform::AssetSource& assets_;
   ports::platform::PostureGateway& posture_;

@@ -1,5 +1,5 @@
 // Worker: the `secplat worker` role. Consumes scan.requested messages from secplat.jobs.scan,
-// runs the scanner for each on the prober's event loop (hundreds at once, no thread per scan)
+// runs the scanner for each on a prober event loop (hundreds at once, no thread per scan)
 // and reports through the API (ports/platform) — never the database:
 //
 //   message ─► [API thread] job + asset checks, job → running

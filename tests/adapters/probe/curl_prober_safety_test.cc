@@ -10,7 +10,9 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapters/probe/curl_prober.h"
@@ -327,6 +329,160 @@ TEST(ConcurrencyTest, StopFailsInFlightProbes) {
   EXPECT_FALSE(prober->OnLoopThread());
 }
 
+// A scanner-shaped coroutine: two probes in sequence; the threads it ran on (start, after the
+// first probe, after the second). Requests are named locals (g++ 12 coroutine bug).
+struct TwoProbes {
+  std::vector<std::thread::id> threads;
+  std::vector<HttpProbeResult> results;
+};
+Task<TwoProbes> ProbeTwice(CurlProber& prober, std::string first, std::string second) {
+  TwoProbes out;
+  out.threads.push_back(std::this_thread::get_id());
+  HttpProbeRequest a{.url = first, .timeout = 10s};
+  out.results.push_back(co_await prober.Http(std::move(a)));
+  out.threads.push_back(std::this_thread::get_id());
+  HttpProbeRequest b{.url = second, .timeout = 10s};
+  out.results.push_back(co_await prober.Http(std::move(b)));
+  out.threads.push_back(std::this_thread::get_id());
+  co_return out;
+}
+
+TEST(ConcurrencyTest, LoopsShareTheWorkAndTheLimitsHoldAcrossThem) {
+  auto a = Hostile(Mode::kSlowOk, {.delay = 200ms});
+  auto b = Hostile(Mode::kSlowOk, {.delay = 200ms});
+  auto prober = MakeProber({.policy = {.allow_loopback = true},
+                            .loop_threads = 4,
+                            .max_connections_per_host = 3,
+                            .max_in_flight = 5});
+  EXPECT_EQ(prober->stats().loop_threads, 4);
+  constexpr int kScans = 12;
+  std::vector<std::promise<TwoProbes>> promises(kScans);
+  std::vector<std::future<TwoProbes>> futures;
+  for (auto& p : promises) futures.push_back(p.get_future());
+  for (int i = 0; i < kScans; ++i) {
+    // One Post per scan, as the worker does: they go to the loops in turn.
+    prober->Post([&, i] {
+      StartTask(ProbeTwice(*prober, a->Url(), b->Url()),
+                [&promises, i](TwoProbes r) { promises[static_cast<size_t>(i)].set_value(r); });
+    });
+  }
+  std::set<std::thread::id> loops;
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+    TwoProbes r = f.get();
+    for (const HttpProbeResult& h : r.results) {
+      EXPECT_EQ(h.error, ProbeError::kNone) << h.error_detail;
+      EXPECT_EQ(h.body, "ok\n");
+    }
+    ASSERT_EQ(r.threads.size(), 3u);
+    EXPECT_EQ(r.threads[1], r.threads[0]);  // resumed on the loop it started on
+    EXPECT_EQ(r.threads[2], r.threads[0]);
+    loops.insert(r.threads[0]);
+  }
+  EXPECT_EQ(loops.size(), 4u);
+  EXPECT_EQ(loops.count(std::this_thread::get_id()), 0u);
+  // Twelve scans want `a` at once: three connections at a time, whichever loop they run on.
+  EXPECT_EQ(a->connections_accepted(), kScans);
+  EXPECT_EQ(a->peak_concurrent(), 3);
+  EXPECT_LE(b->peak_concurrent(), 3);
+  auto stats = prober->stats();
+  EXPECT_EQ(stats.completed, 2 * kScans);
+  EXPECT_EQ(stats.peak_in_flight, 5);  // the global cap, over all loops
+  EXPECT_EQ(stats.in_flight, 0);
+  EXPECT_EQ(stats.queued, 0);
+}
+
+TEST(ConcurrencyTest, HandshakeCapQueuesTlsOnlyAndAFailedHandshakeFreesItsSlot) {
+  auto pki = TestPki::Shared();
+  ASSERT_TRUE(pki.has_value());
+  auto server = NginxServer::Start({nginx_sites::PlainHttp(), nginx_sites::EcP256(**pki)});
+  ASSERT_TRUE(server.has_value()) << server.error().message;
+  auto never = Hostile(Mode::kNeverAnswer);  // takes the ClientHello, never answers
+  auto prober = MakeProber(
+      {.policy = {.allow_loopback = true}, .loop_threads = 1, .max_handshakes_per_loop = 2});
+  struct Done {
+    HttpProbeResult result;
+    SteadyClock::duration after;
+  };
+  auto start = SteadyClock::now();
+  std::vector<std::string> urls = {"https://127.0.0.1:" + std::to_string(never->port()) + "/",
+                                   "https://127.0.0.1:" + std::to_string(never->port()) + "/",
+                                   (*server)->Url(nginx_sites::kEcP256, "/", "127.0.0.1"),
+                                   (*server)->Url(nginx_sites::kPlainHttp, "/", "127.0.0.1")};
+  std::vector<std::promise<Done>> promises(urls.size());
+  std::vector<std::future<Done>> futures;
+  for (auto& p : promises) futures.push_back(p.get_future());
+  prober->Post([&] {
+    for (size_t i = 0; i < urls.size(); ++i) {
+      StartTask(prober->Http({.url = urls[i], .timeout = i < 2 ? 1500ms : 10s}),
+                [&promises, i, start](HttpProbeResult r) {
+                  promises[i].set_value({std::move(r), SteadyClock::now() - start});
+                });
+    }
+  });
+  // The plain HTTP probe does not wait for a handshake slot.
+  ASSERT_EQ(futures[3].wait_for(5s), std::future_status::ready);
+  Done http = futures[3].get();
+  EXPECT_EQ(http.result.error, ProbeError::kNone) << http.result.error_detail;
+  EXPECT_LT(http.after, 1000ms);
+  EXPECT_EQ(prober->stats().queued, 1);  // the nginx HTTPS probe: both slots are held
+  // The hung handshakes time out; the first one to go frees a slot for the waiting probe.
+  for (size_t i = 0; i < 3; ++i) ASSERT_EQ(futures[i].wait_for(20s), std::future_status::ready);
+  Done hung = futures[0].get();
+  EXPECT_EQ(hung.result.error, ProbeError::kTlsHandshake) << hung.result.error_detail;
+  Done tls = futures[2].get();
+  EXPECT_EQ(tls.result.error, ProbeError::kNone) << tls.result.error_detail;
+  EXPECT_EQ(tls.result.status, 200);
+  ASSERT_TRUE(tls.result.tls.has_value());
+  EXPECT_TRUE(tls.result.tls->chain_trusted);
+  EXPECT_GE(tls.after, 1400ms);
+  EXPECT_EQ(prober->stats().queued, 0);
+}
+
+TEST(ConcurrencyTest, StopFailsProbesWaitingOnEveryLoop) {
+  auto never1 = Hostile(Mode::kNeverAnswer);
+  auto never2 = Hostile(Mode::kNeverAnswer);
+  auto prober = MakeProber({.policy = {.allow_loopback = true},
+                            .loop_threads = 2,
+                            .max_connections_per_host = 2,
+                            .max_handshakes_per_loop = 1});
+  // Loop 0 gets never1, never2, never1; loop 1 never1, never2, never2: two handshakes run (one
+  // per loop), the rest wait for a handshake slot or in a host FIFO shared by the loops.
+  std::vector<std::string> urls;
+  for (HostileServer* s :
+       {never1.get(), never1.get(), never2.get(), never2.get(), never1.get(), never2.get()}) {
+    urls.push_back("https://127.0.0.1:" + std::to_string(s->port()) + "/");
+  }
+  std::vector<std::promise<HttpProbeResult>> promises(urls.size());
+  std::vector<std::future<HttpProbeResult>> futures;
+  for (auto& p : promises) futures.push_back(p.get_future());
+  for (size_t i = 0; i < urls.size(); ++i) {
+    prober->Post([&, i] {
+      StartTask(prober->Http({.url = urls[i], .timeout = 30s}),
+                [&promises, i](HttpProbeResult r) { promises[i].set_value(std::move(r)); });
+    });
+  }
+  auto deadline = SteadyClock::now() + 10s;
+  while (never1->connections_accepted() + never2->connections_accepted() < 2 &&
+         SteadyClock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  std::this_thread::sleep_for(100ms);
+  auto stats = prober->stats();
+  EXPECT_EQ(stats.in_flight, 2);
+  EXPECT_EQ(stats.queued, 4);
+  EXPECT_EQ(never1->connections_accepted() + never2->connections_accepted(), 2);
+  auto start = SteadyClock::now();
+  prober->Stop();
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    HttpProbeResult r = f.get();
+    EXPECT_EQ(r.error, ProbeError::kProbeError);
+    EXPECT_EQ(r.error_detail, "prober stopped");
+  }
+  EXPECT_LT(SteadyClock::now() - start, 2s);
+}
+
 TEST(ConcurrencyTest, ConfigErrorsAreClear) {
   auto bad = CurlProber::Create({.policy = {.deny_cidrs = {"10.0.0.1/8"}}});
   ASSERT_FALSE(bad.has_value());
@@ -338,6 +494,12 @@ TEST(ConcurrencyTest, ConfigErrorsAreClear) {
   auto host = CurlProber::Create({.static_hosts = {{"a.test", "not-an-ip"}}});
   ASSERT_FALSE(host.has_value());
   EXPECT_EQ(host.error().message, "static_hosts['a.test']: 'not-an-ip' is not an IP address");
+  auto threads = CurlProber::Create({.loop_threads = 65});
+  ASSERT_FALSE(threads.has_value());
+  EXPECT_EQ(threads.error().message, "loop_threads must be 0 (one per core) to 64, got 65");
+  auto handshakes = CurlProber::Create({.max_handshakes_per_loop = -1});
+  ASSERT_FALSE(handshakes.has_value());
+  EXPECT_EQ(handshakes.error().message, "max_handshakes_per_loop must be 0 (no cap) or more");
 }
 
 }  // namespace

@@ -224,6 +224,46 @@ TEST_F(CurlProberSitesTest, Rsa1024KeyIsRead) {
   }
 }
 
+// Chain verdicts are reused per served chain and security level (CurlProberOptions::
+// verify_cache_ttl): repeated handshakes keep their verdicts, level 0 and level 2 never mix,
+// and an expired chain is never cached.
+TEST_F(CurlProberSitesTest, VerificationCacheKeepsVerdictsApart) {
+  int64_t hits_before = prober_->stats().verify_cache_hits;
+  for (int round = 0; round < 3; ++round) {
+    for (bool permissive : {false, true}) {
+      TlsHandshakeResult r = Handshake(kRsa1024, std::nullopt, permissive);
+      ASSERT_EQ(r.error, ProbeError::kNone) << r.error_detail;
+      EXPECT_EQ(r.session->chain_trusted, permissive) << r.session->verify_error;
+      EXPECT_EQ(r.session->verify_error, permissive ? "" : "EE certificate key too weak");
+    }
+    TlsHandshakeResult expired = Handshake(kExpiredCert, std::nullopt, false);
+    ASSERT_EQ(expired.error, ProbeError::kNone) << expired.error_detail;
+    EXPECT_EQ(expired.session->verify_error, "certificate has expired");
+    TlsHandshakeResult good = Handshake(kEcP256, std::nullopt, false);
+    ASSERT_EQ(good.error, ProbeError::kNone) << good.error_detail;
+    EXPECT_TRUE(good.session->chain_trusted) << good.session->verify_error;
+  }
+  // 3 cacheable (chain, level) pairs x 3 rounds, each loop verifying each pair once at most.
+  int loops = prober_->stats().loop_threads;
+  EXPECT_GE(prober_->stats().verify_cache_hits - hits_before, 9 - 3 * loops);
+  EXPECT_GT(prober_->stats().verify_cache_hits - hits_before, 0);
+
+  // Without the cache: the same verdicts, every chain verified.
+  auto uncached = CurlProber::Create({.policy = {.allow_loopback = true},
+                                      .ca_file = pki_->ca_cert(),
+                                      .loop_threads = 1,
+                                      .verify_cache_ttl = Duration(0),
+                                      .static_hosts = {{"site.test", "127.0.0.1"}}});
+  ASSERT_TRUE(uncached.has_value()) << uncached.error().message;
+  for (int round = 0; round < 2; ++round) {
+    core::model::TlsHandshakeRequest req{.host = "site.test", .port = server_->port(kRsa1024)};
+    TlsHandshakeResult r = RunOn(**uncached, (*uncached)->TlsHandshake(req));
+    ASSERT_EQ(r.error, ProbeError::kNone) << r.error_detail;
+    EXPECT_EQ(r.session->verify_error, "EE certificate key too weak");
+  }
+  EXPECT_EQ((*uncached)->stats().verify_cache_hits, 0);
+}
+
 TEST_F(CurlProberSitesTest, SelfSigned) {
   TlsHandshakeResult r = Handshake(kSelfSigned, std::nullopt, false);
   ASSERT_EQ(r.error, ProbeError::kNone) << r.error_detail;

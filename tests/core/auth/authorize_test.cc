@@ -14,8 +14,8 @@ TEST(Authorize, MatrixMatchesTheDocumentedRoles) {
     bool viewer, analyst, admin, service;
   };
   // Verifies: read for all; assets and triage for analyst/admin; ingest findings and scan
-  // requests for service/analyst/admin; events, scan-job updates and posture writes for
-  // service/admin; the rest admin only.
+  // requests for service/analyst/admin; events, scan-job updates, posture writes and the
+  // notifier's state for service/admin; the rest admin only.
   const Row rows[] = {
       {Permission::kRead, true, true, true, true},
       {Permission::kWriteAssets, false, true, true, false},
@@ -25,6 +25,7 @@ TEST(Authorize, MatrixMatchesTheDocumentedRoles) {
       {Permission::kRequestScans, false, true, true, true},
       {Permission::kUpdateScanJobs, false, false, true, true},
       {Permission::kWritePosture, false, false, true, true},
+      {Permission::kWriteNotifications, false, false, true, true},
       {Permission::kAdminister, false, false, true, false},
   };
   for (const Row& r : rows) {

@@ -58,6 +58,17 @@ void RegisterEventRoutes(Router& router, Deps d) {
                 return Json(r->created ? 201 : 200, json::EncodeStoredEvent(r->event));
               },
               true});
+  // Up to 1000 envelopes in one transaction (the deriver's posture.changed events).
+  router.Add({"POST", "/api/v1/events/batch", "recordEventsBatch", Permission::kIngestEvents,
+              [&svc](const RequestContext& ctx) {
+                auto batch =
+                    json::DecodeEventBatch(ctx.request.body, ports::platform::kMaxBatchItems);
+                if (!batch) return Fail(batch.error(), ctx);
+                auto r = svc.RecordEvents(std::move(*batch), Meta(ctx));
+                if (!r) return Fail(r.error(), ctx);
+                return Json(200, json::EncodeEventBatchOutcome(*r));
+              },
+              true});
 }
 
 }  // namespace secplat::services::api::handlers

@@ -32,6 +32,9 @@ void RegisterAdminRoutes(Router& router, Deps deps);
 void RegisterQueueRoutes(Router& router, Deps deps, QueueDeps queue);
 // Posture (GET list/detail, PUT by the deriver, due list) and finding counts.
 void RegisterPostureRoutes(Router& router, Deps deps);
+// Notifications: the viewer's "why" view and channel health, and the notifier's state (notify
+// log, deliveries, routing records, channel health) for the service role.
+void RegisterNotificationRoutes(Router& router, Deps deps);
 
 // Shared helpers for handlers.
 CallMeta Meta(const RequestContext& ctx);

@@ -12,6 +12,11 @@
 //   GET /api/v1/posture-due             asset keys whose check_by <= at (default now), for the
 //                                       deriver's staleness sweep
 //   GET /api/v1/finding-counts          findings per severity (asset_key, status, since filters)
+//   POST /api/v1/posture-batch/get      the deriver's batch read: for up to 1000 asset keys, the
+//                                       asset, its open findings and its record (kRead)
+//   PUT /api/v1/posture-batch           up to 1000 compare-and-set writes in one transaction,
+//                                       an outcome per item (created, updated, conflict,
+//                                       not_found); kWritePosture like the single PUT
 #include <charconv>
 
 #include "adapters/json/codec.h"
@@ -171,6 +176,29 @@ void RegisterPostureRoutes(Router& router, Deps d) {
                                      r->items, r->next_after ? EncodeDueCursor(*r->next_after)
                                                              : std::string()));
               }});
+  router.Add({"POST", "/api/v1/posture-batch/get", "getPostureBatch", Permission::kRead,
+              [&svc](const RequestContext& ctx) {
+                auto keys = json::DecodePostureBatchGet(ctx.request.body,
+                                                        ports::platform::kMaxBatchItems);
+                if (!keys) return Fail(keys.error(), ctx);
+                auto r = svc.GetPostureInputs(*keys);
+                if (!r) return Fail(r.error(), ctx);
+                return Json(200, json::EncodePostureInputs(*r));
+              },
+              true});
+  router.Add({"PUT", "/api/v1/posture-batch", "putPostureBatch", Permission::kWritePosture,
+              [&svc](const RequestContext& ctx) {
+                auto items =
+                    json::DecodePostureBatchPut(ctx.request.body, ports::platform::kMaxBatchItems);
+                if (!items) return Fail(items.error(), ctx);
+                std::vector<std::string> keys;
+                keys.reserve(items->size());
+                for (const auto& item : *items) keys.push_back(item.asset_key);
+                auto r = svc.PutPostures(*std::move(items), Meta(ctx));
+                if (!r) return Fail(r.error(), ctx);
+                return Json(200, json::EncodePostureBatchPutResult(keys, *r));
+              },
+              true});
   router.Add({"GET", "/api/v1/finding-counts", "countFindings", Permission::kRead,
               [&svc](const RequestContext& ctx) {
                 auto filter = CountFilterFrom(ctx);

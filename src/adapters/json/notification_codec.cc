@@ -1,0 +1,883 @@
+// Notifications <-> JSON (notification_codec.h): lossless documents of the notifier's records,
+// the store rows built from them, and the bodies of the notification routes.
+#include "adapters/json/notification_codec.h"
+
+#include <string>
+#include <utility>
+
+#include "adapters/json/codec.h"
+#include "adapters/json/internal/reader.h"
+#include "core/validation/field_path.h"
+
+namespace secplat::adapters::json {
+namespace {
+
+using core::model::DeliveryRecord;
+using core::model::DeliveryState;
+using core::model::LastResponse;
+using core::model::NotifyEvent;
+using core::model::ProblemStatus;
+using core::model::ResponseClass;
+using core::model::Severity;
+using core::validation::IndexPath;
+using internal::Json;
+using internal::ObjectReader;
+using internal::OJson;
+using ports::platform::ChannelHealth;
+using ports::platform::NotifyLogRecord;
+using ports::platform::RoutingRecord;
+using ports::platform::StoredDelivery;
+using ports::platform::TargetDecision;
+
+constexpr std::string_view kSeverities = "info, low, medium, high, critical";
+constexpr std::string_view kProblemStatuses = "firing, resolved";
+constexpr std::string_view kDeliveryStates = "pending, retrying, delivered, failed_permanent, dead";
+constexpr std::string_view kResponseClasses =
+    "ok, rate_limited, server_error, timeout, connection, auth_error, client_error";
+constexpr int64_t kMaxCount = INT64_MAX;
+constexpr int64_t kMaxInt = 2147483647;
+
+std::optional<ProblemStatus> ParseProblemStatus(std::string_view s) {
+  if (s == "firing") return ProblemStatus::kFiring;
+  if (s == "resolved") return ProblemStatus::kResolved;
+  return std::nullopt;
+}
+
+std::optional<ResponseClass> ParseResponseClass(std::string_view s) {
+  for (ResponseClass c :
+       {ResponseClass::kOk, ResponseClass::kRateLimited, ResponseClass::kServerError,
+        ResponseClass::kTimeout, ResponseClass::kConnection, ResponseClass::kAuthError,
+        ResponseClass::kClientError}) {
+    if (core::model::ResponseClassName(c) == s) return c;
+  }
+  return std::nullopt;
+}
+
+// ---- Strict readers: every member required -----------------------------------------------------
+
+Unexpected Required(const ObjectReader& r, std::string_view key) { return r.Fail(key, "required"); }
+
+// A string of at most `max` bytes.
+Result<std::string> ReqString(const ObjectReader& r, std::string_view key, size_t max) {
+  SECPLAT_ASSIGN_OR_RETURN(std::string s, r.RequiredString(key));
+  if (s.size() > max) return r.Fail(key, "must be at most " + std::to_string(max) + " bytes");
+  return s;
+}
+Result<std::string> ReqKey(const ObjectReader& r, std::string_view key) {
+  return ReqString(r, key, kMaxNotifyKeyBytes);
+}
+Result<std::string> ReqText(const ObjectReader& r, std::string_view key) {
+  return ReqString(r, key, kMaxNotifyTextBytes);
+}
+
+Result<int64_t> ReqInt(const ObjectReader& r, std::string_view key, int64_t min, int64_t max) {
+  SECPLAT_ASSIGN_OR_RETURN(auto v, r.OptionalInt(key, min, max));
+  if (!v) return Required(r, key);
+  return *v;
+}
+
+Result<bool> ReqBool(const ObjectReader& r, std::string_view key) {
+  SECPLAT_ASSIGN_OR_RETURN(auto v, r.OptionalBool(key));
+  if (!v) return Required(r, key);
+  return *v;
+}
+
+Result<Timestamp> ReqTime(const ObjectReader& r, std::string_view key) {
+  SECPLAT_ASSIGN_OR_RETURN(auto t, r.OptionalTimestamp(key));
+  if (!t) return Required(r, key);
+  return *t;
+}
+
+// Present; null means unset.
+Result<std::optional<Timestamp>> NullableTime(const ObjectReader& r, std::string_view key) {
+  const Json* v = r.Find(key);
+  if (v == nullptr) return Required(r, key);
+  if (v->is_null()) return std::optional<Timestamp>();
+  return r.OptionalTimestamp(key);
+}
+
+Result<std::optional<int64_t>> NullableInt(const ObjectReader& r, std::string_view key, int64_t min,
+                                           int64_t max) {
+  const Json* v = r.Find(key);
+  if (v == nullptr) return Required(r, key);
+  if (v->is_null()) return std::optional<int64_t>();
+  return r.OptionalInt(key, min, max);
+}
+
+// The member `key` as the value handed to `read(const Json&, path)`; required, null refused
+// unless `nullable` (then nullopt).
+template <typename T, typename Read>
+Result<std::optional<T>> Member(const ObjectReader& r, std::string_view key, bool nullable,
+                                Read&& read) {
+  const Json* v = r.Find(key);
+  if (v == nullptr) return Required(r, key);
+  if (nullable && v->is_null()) return std::optional<T>();
+  SECPLAT_ASSIGN_OR_RETURN(T t, read(*v, r.PathOf(key)));
+  return std::optional<T>(std::move(t));
+}
+// Required and never null. (Not written over Member: g++ 12 -O2 reports a false
+// maybe-uninitialized on the optional in between.)
+template <typename T, typename Read>
+Result<T> ReqMember(const ObjectReader& r, std::string_view key, Read&& read) {
+  const Json* v = r.Find(key);
+  if (v == nullptr) return Required(r, key);
+  return read(*v, r.PathOf(key));
+}
+
+// The array member `key` with at most `max` items, each decoded by `read(const Json&, path)`.
+template <typename T, typename Read>
+Result<std::vector<T>> ReqList(const ObjectReader& r, std::string_view key, size_t max,
+                               Read&& read) {
+  const Json* items = r.Find(key);
+  if (items == nullptr) return Required(r, key);
+  if (!items->is_array()) return r.Fail(key, "must be an array");
+  if (items->size() > max)
+    return r.Fail(key, "must have at most " + std::to_string(max) + " items");
+  std::vector<T> out;
+  out.reserve(items->size());
+  const std::string path = r.PathOf(key);
+  for (size_t i = 0; i < items->size(); ++i) {
+    SECPLAT_ASSIGN_OR_RETURN(T item, read((*items)[i], IndexPath(path, i)));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<std::string> ReadKeyString(const Json& v, const std::string& path) {
+  if (!v.is_string()) return internal::FailAt(path, "must be a string");
+  std::string s = v.get<std::string>();
+  if (s.size() > kMaxNotifyKeyBytes)
+    return internal::FailAt(path,
+                            "must be at most " + std::to_string(kMaxNotifyKeyBytes) + " bytes");
+  return s;
+}
+
+// An object of strings: keys of 1..kMaxNotifyKeyBytes bytes, values up to kMaxNotifyTextBytes.
+Result<std::map<std::string, std::string>> ReqStringMap(const ObjectReader& r,
+                                                        std::string_view key) {
+  const Json* v = r.Find(key);
+  if (v == nullptr) return Required(r, key);
+  const std::string path = r.PathOf(key);
+  if (!v->is_object()) return internal::FailAt(path, "must be an object");
+  if (v->size() > kMaxNotifyMapEntries)
+    return internal::FailAt(
+        path, "must have at most " + std::to_string(kMaxNotifyMapEntries) + " entries");
+  std::map<std::string, std::string> out;
+  for (const auto& [k, value] : v->items()) {
+    const std::string item_path = core::validation::JoinPath(path, k);
+    if (k.empty() || k.size() > kMaxNotifyKeyBytes)
+      return internal::FailAt(item_path,
+                              "keys must be 1 to " + std::to_string(kMaxNotifyKeyBytes) + " bytes");
+    if (!value.is_string()) return internal::FailAt(item_path, "must be a string");
+    std::string s = value.get<std::string>();
+    if (s.size() > kMaxNotifyTextBytes)
+      return internal::FailAt(item_path,
+                              "must be at most " + std::to_string(kMaxNotifyTextBytes) + " bytes");
+    out.emplace(k, std::move(s));
+  }
+  return out;
+}
+
+// Runs `read` over a whole document (the empty path is "body").
+template <typename Read>
+auto DecodeDocument(std::string_view text, Read&& read) -> decltype(read(Json(), std::string())) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(text));
+  return read(doc, std::string());
+}
+
+// ---- NotifyEvent
+// ---------------------------------------------------------------------------------
+
+OJson StringMapObject(const std::map<std::string, std::string>& m) {
+  OJson o = OJson::object();
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+
+OJson EventObject(const NotifyEvent& e) {
+  OJson o = OJson::object();
+  o["event_id"] = e.event_id;
+  o["event_type"] = e.event_type;
+  o["ts"] = FormatRfc3339(e.ts);
+  o["asset_key"] = e.asset_key;
+  o["severity"] = std::string(core::model::SeverityName(e.severity));
+  o["labels"] = StringMapObject(e.labels);
+  o["environment"] = e.environment;
+  o["problem_key"] = e.problem_key;
+  o["status"] = std::string(core::model::ProblemStatusName(e.status));
+  o["state"] = e.state;
+  o["summary"] = e.summary;
+  o["details"] = StringMapObject(e.details);
+  o["since"] = internal::TimeOrNull(e.since);
+  o["link"] = e.link;
+  return o;
+}
+
+Result<NotifyEvent> ReadEvent(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(
+      r.OnlyKnown({"event_id", "event_type", "ts", "asset_key", "severity", "labels", "environment",
+                   "problem_key", "status", "state", "summary", "details", "since", "link"}));
+  NotifyEvent e;
+  SECPLAT_ASSIGN_OR_RETURN(e.event_id, ReqKey(r, "event_id"));
+  SECPLAT_ASSIGN_OR_RETURN(e.event_type, ReqKey(r, "event_type"));
+  SECPLAT_ASSIGN_OR_RETURN(e.ts, ReqTime(r, "ts"));
+  SECPLAT_ASSIGN_OR_RETURN(e.asset_key, ReqKey(r, "asset_key"));
+  SECPLAT_ASSIGN_OR_RETURN(
+      e.severity, r.RequiredEnum<Severity>("severity", core::model::ParseSeverity, kSeverities));
+  SECPLAT_ASSIGN_OR_RETURN(e.labels, ReqStringMap(r, "labels"));
+  SECPLAT_ASSIGN_OR_RETURN(e.environment, ReqKey(r, "environment"));
+  SECPLAT_ASSIGN_OR_RETURN(e.problem_key, ReqKey(r, "problem_key"));
+  SECPLAT_ASSIGN_OR_RETURN(
+      e.status, r.RequiredEnum<ProblemStatus>("status", ParseProblemStatus, kProblemStatuses));
+  SECPLAT_ASSIGN_OR_RETURN(e.state, ReqKey(r, "state"));
+  SECPLAT_ASSIGN_OR_RETURN(e.summary, ReqText(r, "summary"));
+  SECPLAT_ASSIGN_OR_RETURN(e.details, ReqStringMap(r, "details"));
+  SECPLAT_ASSIGN_OR_RETURN(e.since, NullableTime(r, "since"));
+  SECPLAT_ASSIGN_OR_RETURN(e.link, ReqText(r, "link"));
+  return e;
+}
+
+// ---- NotifyLogRecord
+// -----------------------------------------------------------------------------
+
+OJson LogObject(const NotifyLogRecord& rec, bool with_version) {
+  const core::notify::NotifyLogEntry& e = rec.entry;
+  OJson o = OJson::object();
+  o["channel"] = e.channel;
+  o["problem_key"] = e.problem_key;
+  o["last_status"] = std::string(core::model::ProblemStatusName(e.last_status));
+  o["last_severity"] = std::string(core::model::SeverityName(e.last_severity));
+  o["last_state"] = e.last_state;
+  o["last_event_id"] = e.last_event_id;
+  o["last_event_ts"] = FormatRfc3339(e.last_event_ts);
+  o["last_sent_at"] = internal::TimeOrNull(e.last_sent_at);
+  o["last_event"] = EventObject(rec.last_event);
+  o["next_repeat_at"] = internal::TimeOrNull(rec.next_repeat_at);
+  if (with_version) {
+    o["version"] = rec.version;
+    o["updated_at"] = FormatRfc3339(rec.updated_at);
+  }
+  return o;
+}
+
+Result<NotifyLogRecord> ReadLog(const Json& value, const std::string& path, bool with_version) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  if (with_version) {
+    SECPLAT_RETURN_IF_ERROR(
+        r.OnlyKnown({"channel", "problem_key", "last_status", "last_severity", "last_state",
+                     "last_event_id", "last_event_ts", "last_sent_at", "last_event",
+                     "next_repeat_at", "version", "updated_at"}));
+  } else {
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"channel", "problem_key", "last_status", "last_severity",
+                                         "last_state", "last_event_id", "last_event_ts",
+                                         "last_sent_at", "last_event", "next_repeat_at"}));
+  }
+  NotifyLogRecord rec;
+  core::notify::NotifyLogEntry& e = rec.entry;
+  SECPLAT_ASSIGN_OR_RETURN(e.channel, ReqKey(r, "channel"));
+  SECPLAT_ASSIGN_OR_RETURN(e.problem_key, ReqKey(r, "problem_key"));
+  SECPLAT_ASSIGN_OR_RETURN(e.last_status, r.RequiredEnum<ProblemStatus>(
+                                              "last_status", ParseProblemStatus, kProblemStatuses));
+  SECPLAT_ASSIGN_OR_RETURN(
+      e.last_severity,
+      r.RequiredEnum<Severity>("last_severity", core::model::ParseSeverity, kSeverities));
+  SECPLAT_ASSIGN_OR_RETURN(e.last_state, ReqKey(r, "last_state"));
+  SECPLAT_ASSIGN_OR_RETURN(e.last_event_id, ReqKey(r, "last_event_id"));
+  SECPLAT_ASSIGN_OR_RETURN(e.last_event_ts, ReqTime(r, "last_event_ts"));
+  SECPLAT_ASSIGN_OR_RETURN(e.last_sent_at, NullableTime(r, "last_sent_at"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.last_event, ReqMember<NotifyEvent>(r, "last_event", ReadEvent));
+  SECPLAT_ASSIGN_OR_RETURN(rec.next_repeat_at, NullableTime(r, "next_repeat_at"));
+  if (with_version) {
+    SECPLAT_ASSIGN_OR_RETURN(rec.version, ReqInt(r, "version", 1, kMaxCount));
+    SECPLAT_ASSIGN_OR_RETURN(rec.updated_at, ReqTime(r, "updated_at"));
+  }
+  return rec;
+}
+
+Result<NotifyLogRecord> ReadLogDocument(const Json& value, const std::string& path) {
+  return ReadLog(value, path, false);
+}
+Result<NotifyLogRecord> ReadLogReply(const Json& value, const std::string& path) {
+  return ReadLog(value, path, true);
+}
+
+// ---- Attempts and deliveries
+// ---------------------------------------------------------------------
+
+OJson AttemptObject(const LastResponse& a) {
+  OJson o = OJson::object();
+  o["status"] = a.status;
+  o["class"] = std::string(core::model::ResponseClassName(a.response_class));
+  o["detail"] = a.detail;
+  o["retry_after_ms"] = a.retry_after ? OJson(a.retry_after->count()) : OJson(nullptr);
+  return o;
+}
+
+// The members of an attempt document read from `r` (shared with the view's attempt list).
+Result<LastResponse> ReadAttemptMembers(const ObjectReader& r) {
+  LastResponse a;
+  SECPLAT_ASSIGN_OR_RETURN(int64_t status, ReqInt(r, "status", 0, 999));
+  a.status = static_cast<int>(status);
+  SECPLAT_ASSIGN_OR_RETURN(a.response_class, r.RequiredEnum<ResponseClass>(
+                                                 "class", ParseResponseClass, kResponseClasses));
+  SECPLAT_ASSIGN_OR_RETURN(a.detail, ReqText(r, "detail"));
+  SECPLAT_ASSIGN_OR_RETURN(auto retry_after, NullableInt(r, "retry_after_ms", 0, kMaxCount));
+  if (retry_after) a.retry_after = Duration(*retry_after);
+  return a;
+}
+
+Result<LastResponse> ReadAttempt(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"status", "class", "detail", "retry_after_ms"}));
+  return ReadAttemptMembers(r);
+}
+
+OJson DeliveryObject(const StoredDelivery& d, bool with_version) {
+  const DeliveryRecord& rec = d.record;
+  OJson o = OJson::object();
+  o["idempotency_key"] = rec.idempotency_key;
+  o["event_id"] = rec.event_id;
+  o["channel"] = rec.channel;
+  o["problem_key"] = rec.problem_key;
+  o["state"] = std::string(core::model::DeliveryStateName(rec.state));
+  o["attempts"] = rec.attempts;
+  o["created_at"] = FormatRfc3339(rec.created_at);
+  o["last_attempt_at"] = internal::TimeOrNull(rec.last_attempt_at);
+  o["next_attempt_at"] = internal::TimeOrNull(rec.next_attempt_at);
+  o["delivered_at"] = internal::TimeOrNull(rec.delivered_at);
+  o["last_response"] = rec.last_response ? AttemptObject(*rec.last_response) : OJson(nullptr);
+  o["external_ref"] = rec.external_ref;
+  o["rule"] = d.rule;
+  o["notify_reason"] = d.notify_reason;
+  o["sending_since"] = internal::TimeOrNull(d.sending_since);
+  o["sending_by"] = d.sending_by;
+  o["event"] = EventObject(d.event);
+  if (with_version) o["version"] = d.version;
+  return o;
+}
+
+Result<StoredDelivery> ReadDelivery(const Json& value, const std::string& path, bool with_version) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  if (with_version) {
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown(
+        {"idempotency_key", "event_id", "channel", "problem_key", "state", "attempts", "created_at",
+         "last_attempt_at", "next_attempt_at", "delivered_at", "last_response", "external_ref",
+         "rule", "notify_reason", "sending_since", "sending_by", "event", "version"}));
+  } else {
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown(
+        {"idempotency_key", "event_id", "channel", "problem_key", "state", "attempts", "created_at",
+         "last_attempt_at", "next_attempt_at", "delivered_at", "last_response", "external_ref",
+         "rule", "notify_reason", "sending_since", "sending_by", "event"}));
+  }
+  StoredDelivery d;
+  DeliveryRecord& rec = d.record;
+  SECPLAT_ASSIGN_OR_RETURN(rec.idempotency_key, ReqKey(r, "idempotency_key"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.event_id, ReqKey(r, "event_id"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.channel, ReqKey(r, "channel"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.problem_key, ReqKey(r, "problem_key"));
+  SECPLAT_ASSIGN_OR_RETURN(
+      rec.state,
+      r.RequiredEnum<DeliveryState>("state", core::model::ParseDeliveryState, kDeliveryStates));
+  SECPLAT_ASSIGN_OR_RETURN(int64_t attempts, ReqInt(r, "attempts", 0, kMaxInt));
+  rec.attempts = static_cast<int>(attempts);
+  SECPLAT_ASSIGN_OR_RETURN(rec.created_at, ReqTime(r, "created_at"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.last_attempt_at, NullableTime(r, "last_attempt_at"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.next_attempt_at, NullableTime(r, "next_attempt_at"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.delivered_at, NullableTime(r, "delivered_at"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.last_response,
+                           Member<LastResponse>(r, "last_response", true, ReadAttempt));
+  SECPLAT_ASSIGN_OR_RETURN(rec.external_ref, ReqText(r, "external_ref"));
+  SECPLAT_ASSIGN_OR_RETURN(d.rule, ReqKey(r, "rule"));
+  SECPLAT_ASSIGN_OR_RETURN(d.notify_reason, ReqKey(r, "notify_reason"));
+  SECPLAT_ASSIGN_OR_RETURN(d.sending_since, NullableTime(r, "sending_since"));
+  SECPLAT_ASSIGN_OR_RETURN(d.sending_by, ReqKey(r, "sending_by"));
+  SECPLAT_ASSIGN_OR_RETURN(d.event, ReqMember<NotifyEvent>(r, "event", ReadEvent));
+  if (with_version) {
+    SECPLAT_ASSIGN_OR_RETURN(d.version, ReqInt(r, "version", 1, kMaxCount));
+  }
+  return d;
+}
+
+Result<StoredDelivery> ReadDeliveryDocument(const Json& value, const std::string& path) {
+  return ReadDelivery(value, path, false);
+}
+Result<StoredDelivery> ReadDeliveryReply(const Json& value, const std::string& path) {
+  return ReadDelivery(value, path, true);
+}
+
+// ---- Routing
+// -------------------------------------------------------------------------------------
+
+OJson VerdictObject(const core::notify::RuleVerdict& v) {
+  OJson o = OJson::object();
+  o["rule"] = v.rule;
+  o["evaluated"] = v.evaluated;
+  o["matched"] = v.matched;
+  o["reason"] = v.reason;
+  return o;
+}
+
+OJson StringArray(const std::vector<std::string>& items) {
+  OJson a = OJson::array();
+  for (const auto& s : items) a.push_back(s);
+  return a;
+}
+
+OJson DecisionObject(const core::notify::RoutingDecision& d) {
+  OJson verdicts = OJson::array();
+  for (const auto& v : d.verdicts) verdicts.push_back(VerdictObject(v));
+  OJson targets = OJson::array();
+  for (const auto& t : d.targets) {
+    OJson o = OJson::object();
+    o["channel"] = t.channel;
+    o["rule"] = t.rule;
+    o["repeat_interval_ms"] = t.repeat_interval.count();
+    o["send_resolved"] = t.send_resolved;
+    targets.push_back(std::move(o));
+  }
+  OJson o = OJson::object();
+  o["verdicts"] = std::move(verdicts);
+  o["matched_rules"] = StringArray(d.matched_rules);
+  o["targets"] = std::move(targets);
+  o["reason"] = d.reason;
+  return o;
+}
+
+// The members of a target decision, in order (the view appends the delivery).
+OJson TargetObject(const TargetDecision& t) {
+  OJson o = OJson::object();
+  o["channel"] = t.channel;
+  o["rule"] = t.rule;
+  o["send"] = t.send;
+  o["reason"] = t.reason;
+  o["detail"] = t.detail;
+  o["idempotency_key"] = t.idempotency_key;
+  return o;
+}
+
+OJson RoutingObject(const RoutingRecord& rec) {
+  OJson targets = OJson::array();
+  for (const auto& t : rec.targets) targets.push_back(TargetObject(t));
+  OJson o = OJson::object();
+  o["event_id"] = rec.event_id;
+  o["event_type"] = rec.event_type;
+  o["asset_key"] = rec.asset_key;
+  o["problem_key"] = rec.problem_key;
+  o["decided_at"] = FormatRfc3339(rec.decided_at);
+  o["decision"] = DecisionObject(rec.decision);
+  o["targets"] = std::move(targets);
+  return o;
+}
+
+Result<core::notify::RuleVerdict> ReadVerdict(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"rule", "evaluated", "matched", "reason"}));
+  core::notify::RuleVerdict v;
+  SECPLAT_ASSIGN_OR_RETURN(v.rule, ReqKey(r, "rule"));
+  SECPLAT_ASSIGN_OR_RETURN(v.evaluated, ReqBool(r, "evaluated"));
+  SECPLAT_ASSIGN_OR_RETURN(v.matched, ReqBool(r, "matched"));
+  SECPLAT_ASSIGN_OR_RETURN(v.reason, ReqText(r, "reason"));
+  return v;
+}
+
+Result<core::notify::RouteTarget> ReadRouteTarget(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"channel", "rule", "repeat_interval_ms", "send_resolved"}));
+  core::notify::RouteTarget t;
+  SECPLAT_ASSIGN_OR_RETURN(t.channel, ReqKey(r, "channel"));
+  SECPLAT_ASSIGN_OR_RETURN(t.rule, ReqKey(r, "rule"));
+  SECPLAT_ASSIGN_OR_RETURN(int64_t ms, ReqInt(r, "repeat_interval_ms", 0, kMaxCount));
+  t.repeat_interval = Duration(ms);
+  SECPLAT_ASSIGN_OR_RETURN(t.send_resolved, ReqBool(r, "send_resolved"));
+  return t;
+}
+
+Result<core::notify::RoutingDecision> ReadDecision(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"verdicts", "matched_rules", "targets", "reason"}));
+  core::notify::RoutingDecision d;
+  SECPLAT_ASSIGN_OR_RETURN(d.verdicts, ReqList<core::notify::RuleVerdict>(
+                                           r, "verdicts", kMaxNotifyListItems, ReadVerdict));
+  SECPLAT_ASSIGN_OR_RETURN(
+      d.matched_rules,
+      ReqList<std::string>(r, "matched_rules", kMaxNotifyListItems, ReadKeyString));
+  SECPLAT_ASSIGN_OR_RETURN(d.targets, ReqList<core::notify::RouteTarget>(
+                                          r, "targets", kMaxNotifyListItems, ReadRouteTarget));
+  SECPLAT_ASSIGN_OR_RETURN(d.reason, ReqText(r, "reason"));
+  return d;
+}
+
+Result<TargetDecision> ReadTarget(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(
+      r.OnlyKnown({"channel", "rule", "send", "reason", "detail", "idempotency_key"}));
+  TargetDecision t;
+  SECPLAT_ASSIGN_OR_RETURN(t.channel, ReqKey(r, "channel"));
+  SECPLAT_ASSIGN_OR_RETURN(t.rule, ReqKey(r, "rule"));
+  SECPLAT_ASSIGN_OR_RETURN(t.send, ReqBool(r, "send"));
+  SECPLAT_ASSIGN_OR_RETURN(t.reason, ReqKey(r, "reason"));
+  SECPLAT_ASSIGN_OR_RETURN(t.detail, ReqText(r, "detail"));
+  SECPLAT_ASSIGN_OR_RETURN(t.idempotency_key, ReqKey(r, "idempotency_key"));
+  return t;
+}
+
+Result<RoutingRecord> ReadRouting(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown(
+      {"event_id", "event_type", "asset_key", "problem_key", "decided_at", "decision", "targets"}));
+  RoutingRecord rec;
+  SECPLAT_ASSIGN_OR_RETURN(rec.event_id, ReqKey(r, "event_id"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.event_type, ReqKey(r, "event_type"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.asset_key, ReqKey(r, "asset_key"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.problem_key, ReqKey(r, "problem_key"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.decided_at, ReqTime(r, "decided_at"));
+  SECPLAT_ASSIGN_OR_RETURN(rec.decision,
+                           ReqMember<core::notify::RoutingDecision>(r, "decision", ReadDecision));
+  SECPLAT_ASSIGN_OR_RETURN(rec.targets,
+                           ReqList<TargetDecision>(r, "targets", kMaxNotifyListItems, ReadTarget));
+  return rec;
+}
+
+// ---- Channel health
+// ------------------------------------------------------------------------------
+
+OJson HealthObject(const ChannelHealth& h) {
+  OJson o = OJson::object();
+  o["channel"] = h.channel;
+  o["failing"] = h.failing;
+  o["reason"] = h.reason;
+  o["since"] = FormatRfc3339(h.since);
+  return o;
+}
+
+Result<ChannelHealth> ReadHealth(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"channel", "failing", "reason", "since"}));
+  ChannelHealth h;
+  SECPLAT_ASSIGN_OR_RETURN(h.channel, ReqKey(r, "channel"));
+  SECPLAT_ASSIGN_OR_RETURN(h.failing, ReqBool(r, "failing"));
+  SECPLAT_ASSIGN_OR_RETURN(h.reason, ReqText(r, "reason"));
+  SECPLAT_ASSIGN_OR_RETURN(h.since, ReqTime(r, "since"));
+  return h;
+}
+
+// ---- Lists -----------------------------------------------------------------------------------
+
+template <typename T, typename ToObject>
+std::string ListOf(const std::vector<T>& items, ToObject&& to_object) {
+  OJson a = OJson::array();
+  for (const T& item : items) a.push_back(to_object(item));
+  OJson o = OJson::object();
+  o["items"] = std::move(a);
+  o["next_cursor"] = nullptr;
+  return internal::Dump(o);
+}
+
+// {"items":[...],"next_cursor":null|string}: the items decoded with `read`.
+template <typename T, typename Read>
+Result<std::vector<T>> ReadListBody(std::string_view body, Read&& read) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"items", "next_cursor"}));
+  return ReqList<T>(r, "items", kMaxNotifyListItems, read);
+}
+
+}  // namespace
+
+// ---- Documents -------------------------------------------------------------------------------
+
+std::string EncodeNotifyEvent(const NotifyEvent& event) {
+  return internal::Dump(EventObject(event));
+}
+Result<NotifyEvent> DecodeNotifyEvent(std::string_view text) {
+  return DecodeDocument(text, ReadEvent);
+}
+
+std::string EncodeNotifyLogRecord(const NotifyLogRecord& record) {
+  return internal::Dump(LogObject(record, false));
+}
+Result<NotifyLogRecord> DecodeNotifyLogRecord(std::string_view text) {
+  return DecodeDocument(text, ReadLogDocument);
+}
+
+std::string EncodeDeliveryAttempt(const LastResponse& response) {
+  return internal::Dump(AttemptObject(response));
+}
+Result<LastResponse> DecodeDeliveryAttempt(std::string_view text) {
+  return DecodeDocument(text, ReadAttempt);
+}
+
+std::string EncodeStoredDelivery(const StoredDelivery& delivery) {
+  return internal::Dump(DeliveryObject(delivery, false));
+}
+Result<StoredDelivery> DecodeStoredDelivery(std::string_view text) {
+  return DecodeDocument(text, ReadDeliveryDocument);
+}
+
+std::string EncodeRoutingRecord(const RoutingRecord& record) {
+  return internal::Dump(RoutingObject(record));
+}
+Result<RoutingRecord> DecodeRoutingRecord(std::string_view text) {
+  return DecodeDocument(text, ReadRouting);
+}
+
+std::string EncodeChannelHealth(const ChannelHealth& health) {
+  return internal::Dump(HealthObject(health));
+}
+Result<ChannelHealth> DecodeChannelHealth(std::string_view text) {
+  return DecodeDocument(text, ReadHealth);
+}
+
+// ---- Store rows
+// ----------------------------------------------------------------------------------
+
+namespace {
+Unexpected Damaged(std::string_view table, std::string_view key, const Error& e) {
+  return Unexpected(ErrorCode::kInternal,
+                    std::string(table) + " " + std::string(key) + ": document: " + e.message);
+}
+}  // namespace
+
+ports::store::StoredNotifyLog ToRow(const NotifyLogRecord& record) {
+  ports::store::StoredNotifyLog row;
+  row.channel = record.entry.channel;
+  row.problem_key = record.entry.problem_key;
+  row.firing = record.entry.last_status == ProblemStatus::kFiring;
+  row.next_repeat_at = record.next_repeat_at;
+  row.document = EncodeNotifyLogRecord(record);
+  row.version = record.version;
+  row.updated_at = record.updated_at;
+  return row;
+}
+
+Result<NotifyLogRecord> FromRow(const ports::store::StoredNotifyLog& row) {
+  auto rec = DecodeNotifyLogRecord(row.document);
+  if (!rec) return Damaged("notify_log", row.channel + "/" + row.problem_key, rec.error());
+  rec->version = row.version;
+  rec->updated_at = row.updated_at;
+  return rec;
+}
+
+ports::store::StoredDeliveryRow ToRow(const StoredDelivery& delivery) {
+  ports::store::StoredDeliveryRow row;
+  row.idempotency_key = delivery.record.idempotency_key;
+  row.event_id = delivery.record.event_id;
+  row.channel = delivery.record.channel;
+  row.asset_key = delivery.event.asset_key;
+  row.state = delivery.record.state;
+  row.sending = delivery.sending_since.has_value();
+  row.next_attempt_at = delivery.record.next_attempt_at;
+  row.attempts = delivery.record.attempts;
+  row.created_at = delivery.record.created_at;
+  row.document = EncodeStoredDelivery(delivery);
+  row.version = delivery.version;
+  return row;
+}
+
+Result<StoredDelivery> FromRow(const ports::store::StoredDeliveryRow& row) {
+  auto d = DecodeStoredDelivery(row.document);
+  if (!d) return Damaged("deliveries", row.idempotency_key, d.error());
+  d->version = row.version;
+  return d;
+}
+
+ports::store::StoredRouting ToRow(const RoutingRecord& record) {
+  ports::store::StoredRouting row;
+  row.event_id = record.event_id;
+  row.event_type = record.event_type;
+  row.asset_key = record.asset_key;
+  row.decided_at = record.decided_at;
+  row.document = EncodeRoutingRecord(record);
+  return row;
+}
+
+Result<RoutingRecord> FromRow(const ports::store::StoredRouting& row) {
+  auto rec = DecodeRoutingRecord(row.document);
+  if (!rec) return Damaged("notify_routing", row.event_id, rec.error());
+  return rec;
+}
+
+ports::store::StoredChannelHealth ToRow(const ChannelHealth& health) {
+  return {health.channel, health.failing, health.reason, health.since};
+}
+
+ChannelHealth FromRow(const ports::store::StoredChannelHealth& row) {
+  return {row.channel, row.failing, row.reason, row.since};
+}
+
+ports::store::DeliveryAttemptRow ToAttemptRow(std::string_view idempotency_key,
+                                              const DeliveryAttempt& attempt) {
+  return {std::string(idempotency_key), attempt.attempt, attempt.at,
+          EncodeDeliveryAttempt(attempt.response)};
+}
+
+Result<DeliveryAttempt> FromRow(const ports::store::DeliveryAttemptRow& row) {
+  auto response = DecodeDeliveryAttempt(row.document);
+  if (!response) {
+    return Damaged("delivery_attempts", row.idempotency_key + "#" + std::to_string(row.attempt),
+                   response.error());
+  }
+  return DeliveryAttempt{row.attempt, row.at, *std::move(response)};
+}
+
+// ---- Service routes
+// ------------------------------------------------------------------------------
+
+std::string EncodeNotifyLogReply(const std::optional<NotifyLogRecord>& record) {
+  OJson o = OJson::object();
+  o["record"] = record ? LogObject(*record, true) : OJson(nullptr);
+  return internal::Dump(o);
+}
+
+Result<std::optional<NotifyLogRecord>> DecodeNotifyLogReply(std::string_view body) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"record"}));
+  return Member<NotifyLogRecord>(r, "record", true, ReadLogReply);
+}
+
+std::string EncodeNotifyLogPut(const NotifyLogRecord& record, int64_t expected_version) {
+  OJson o = OJson::object();
+  o["expected_version"] = expected_version;
+  o["record"] = LogObject(record, false);
+  return internal::Dump(o);
+}
+
+Result<NotifyLogPut> DecodeNotifyLogPut(std::string_view body) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"expected_version", "record"}));
+  NotifyLogPut put;
+  SECPLAT_ASSIGN_OR_RETURN(put.expected_version, ReqInt(r, "expected_version", 0, kMaxCount));
+  SECPLAT_ASSIGN_OR_RETURN(put.record, ReqMember<NotifyLogRecord>(r, "record", ReadLogDocument));
+  return put;
+}
+
+std::string EncodeNotifyLogList(const std::vector<NotifyLogRecord>& records) {
+  return ListOf(records, [](const NotifyLogRecord& rec) { return LogObject(rec, true); });
+}
+
+Result<std::vector<NotifyLogRecord>> DecodeNotifyLogList(std::string_view body) {
+  return ReadListBody<NotifyLogRecord>(body, ReadLogReply);
+}
+
+std::string EncodeDeliveryReply(const StoredDelivery& delivery) {
+  return internal::Dump(DeliveryObject(delivery, true));
+}
+
+Result<StoredDelivery> DecodeDeliveryReply(std::string_view body) {
+  return DecodeDocument(body, ReadDeliveryReply);
+}
+
+std::string EncodeDeliveryPut(const StoredDelivery& delivery, int64_t expected_version) {
+  OJson o = OJson::object();
+  o["expected_version"] = expected_version;
+  o["delivery"] = DeliveryObject(delivery, false);
+  return internal::Dump(o);
+}
+
+Result<DeliveryPut> DecodeDeliveryPut(std::string_view body) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"expected_version", "delivery"}));
+  DeliveryPut put;
+  SECPLAT_ASSIGN_OR_RETURN(put.expected_version, ReqInt(r, "expected_version", 0, kMaxCount));
+  SECPLAT_ASSIGN_OR_RETURN(put.delivery,
+                           ReqMember<StoredDelivery>(r, "delivery", ReadDeliveryDocument));
+  return put;
+}
+
+std::string EncodeDeliveryList(const std::vector<StoredDelivery>& deliveries) {
+  return ListOf(deliveries, [](const StoredDelivery& d) { return DeliveryObject(d, true); });
+}
+
+Result<std::vector<StoredDelivery>> DecodeDeliveryList(std::string_view body) {
+  return ReadListBody<StoredDelivery>(body, ReadDeliveryReply);
+}
+
+std::string EncodeChannelHealthList(const std::vector<ChannelHealth>& channels) {
+  return ListOf(channels, HealthObject);
+}
+
+Result<std::vector<ChannelHealth>> DecodeChannelHealthList(std::string_view body) {
+  return ReadListBody<ChannelHealth>(body, ReadHealth);
+}
+
+// ---- The "why" view
+// ------------------------------------------------------------------------------
+
+namespace {
+
+OJson ViewDeliveryObject(const StoredDelivery& d, const std::vector<DeliveryAttempt>& attempts) {
+  const DeliveryRecord& rec = d.record;
+  const std::string stored_state(core::model::DeliveryStateName(rec.state));
+  OJson log = OJson::array();
+  for (const DeliveryAttempt& a : attempts) {
+    OJson o = OJson::object();
+    o["attempt"] = a.attempt;
+    o["at"] = FormatRfc3339(a.at);
+    const OJson response = AttemptObject(a.response);
+    for (const auto& [k, v] : response.items()) o[k] = v;
+    log.push_back(std::move(o));
+  }
+  OJson o = OJson::object();
+  o["idempotency_key"] = rec.idempotency_key;
+  o["state"] = d.sending_since ? std::string("sending") : stored_state;
+  o["stored_state"] = stored_state;
+  o["attempt_count"] = rec.attempts;
+  o["created_at"] = FormatRfc3339(rec.created_at);
+  o["last_attempt_at"] = internal::TimeOrNull(rec.last_attempt_at);
+  o["next_attempt_at"] = internal::TimeOrNull(rec.next_attempt_at);
+  o["delivered_at"] = internal::TimeOrNull(rec.delivered_at);
+  o["last_response"] = rec.last_response ? AttemptObject(*rec.last_response) : OJson(nullptr);
+  o["external_ref"] = rec.external_ref;
+  o["rule"] = d.rule;
+  o["notify_reason"] = d.notify_reason;
+  o["sending_since"] = internal::TimeOrNull(d.sending_since);
+  o["sending_by"] = d.sending_by;
+  o["attempts"] = std::move(log);
+  return o;
+}
+
+OJson ViewObject(const NotificationView& view) {
+  const RoutingRecord& rec = view.routing;
+  OJson rules = OJson::array();
+  for (const auto& v : rec.decision.verdicts) rules.push_back(VerdictObject(v));
+  OJson targets = OJson::array();
+  for (const NotificationTargetView& t : view.targets) {
+    OJson o = TargetObject(t.decision);
+    o["delivery"] = t.delivery ? ViewDeliveryObject(*t.delivery, t.attempts) : OJson(nullptr);
+    targets.push_back(std::move(o));
+  }
+  OJson o = OJson::object();
+  o["event_id"] = rec.event_id;
+  o["event_type"] = rec.event_type;
+  o["asset_key"] = rec.asset_key;
+  o["problem_key"] = rec.problem_key;
+  o["decided_at"] = FormatRfc3339(rec.decided_at);
+  o["routed"] = rec.decision.routed();
+  o["reason"] = rec.decision.reason;
+  o["matched_rules"] = StringArray(rec.decision.matched_rules);
+  o["rules"] = std::move(rules);
+  o["targets"] = std::move(targets);
+  return o;
+}
+
+}  // namespace
+
+std::string EncodeNotificationView(const NotificationView& view) {
+  return internal::Dump(ViewObject(view));
+}
+
+std::string EncodeNotificationViewList(const std::vector<NotificationView>& views,
+                                       std::string_view next_cursor) {
+  OJson a = OJson::array();
+  for (const NotificationView& v : views) a.push_back(ViewObject(v));
+  OJson o = OJson::object();
+  o["items"] = std::move(a);
+  o["next_cursor"] = next_cursor.empty() ? OJson(nullptr) : OJson(std::string(next_cursor));
+  return internal::Dump(o);
+}
+
+}  // namespace secplat::adapters::json

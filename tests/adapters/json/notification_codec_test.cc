@@ -1,0 +1,621 @@
+// Notification codec: lossless round trips of the notifier's records and their store rows,
+// strict decoding with field-named errors, the service route bodies and the viewer's "why" view.
+#include "adapters/json/notification_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace secplat::adapters::json {
+namespace {
+
+using core::model::DeliveryState;
+using core::model::LastResponse;
+using core::model::NotifyEvent;
+using core::model::ProblemStatus;
+using core::model::ResponseClass;
+using core::model::Severity;
+using ports::platform::ChannelHealth;
+using ports::platform::NotifyLogRecord;
+using ports::platform::RoutingRecord;
+using ports::platform::StoredDelivery;
+using ports::platform::TargetDecision;
+
+const Timestamp kT0 = FromUnixMillis(1'764'358'200'123);  // 2025-11-28T19:30:00.123Z
+
+template <typename T>
+std::string Why(const Result<T>& r) {
+  return r.has_value() ? "ok" : r.error().message;
+}
+
+// ---- Field-by-field equality (the platform structs have no operator==) -------------------------
+
+auto Tie(const NotifyEvent& e) {
+  return std::tie(e.event_id, e.event_type, e.ts, e.asset_key, e.severity, e.labels, e.environment,
+                  e.problem_key, e.status, e.state, e.summary, e.details, e.since, e.link);
+}
+bool Same(const NotifyEvent& a, const NotifyEvent& b) { return Tie(a) == Tie(b); }
+
+bool Same(const std::optional<LastResponse>& a, const std::optional<LastResponse>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  if (!a) return true;
+  return std::tie(a->status, a->response_class, a->detail, a->retry_after) ==
+         std::tie(b->status, b->response_class, b->detail, b->retry_after);
+}
+
+bool Same(const NotifyLogRecord& a, const NotifyLogRecord& b) {
+  const auto& x = a.entry;
+  const auto& y = b.entry;
+  return std::tie(x.channel, x.problem_key, x.last_status, x.last_severity, x.last_state,
+                  x.last_event_id, x.last_event_ts, x.last_sent_at, a.next_repeat_at, a.version,
+                  a.updated_at) == std::tie(y.channel, y.problem_key, y.last_status,
+                                            y.last_severity, y.last_state, y.last_event_id,
+                                            y.last_event_ts, y.last_sent_at, b.next_repeat_at,
+                                            b.version, b.updated_at) &&
+         Same(a.last_event, b.last_event);
+}
+
+bool Same(const StoredDelivery& a, const StoredDelivery& b) {
+  const auto& x = a.record;
+  const auto& y = b.record;
+  return std::tie(x.idempotency_key, x.event_id, x.channel, x.problem_key, x.state, x.attempts,
+                  x.created_at, x.last_attempt_at, x.next_attempt_at, x.delivered_at,
+                  x.external_ref, a.rule, a.notify_reason, a.sending_since, a.sending_by,
+                  a.version) == std::tie(y.idempotency_key, y.event_id, y.channel, y.problem_key,
+                                         y.state, y.attempts, y.created_at, y.last_attempt_at,
+                                         y.next_attempt_at, y.delivered_at, y.external_ref, b.rule,
+                                         b.notify_reason, b.sending_since, b.sending_by,
+                                         b.version) &&
+         Same(x.last_response, y.last_response) && Same(a.event, b.event);
+}
+
+bool Same(const RoutingRecord& a, const RoutingRecord& b) {
+  auto verdicts = [](const RoutingRecord& r) {
+    std::vector<std::tuple<std::string, bool, bool, std::string>> out;
+    for (const auto& v : r.decision.verdicts)
+      out.emplace_back(v.rule, v.evaluated, v.matched, v.reason);
+    return out;
+  };
+  auto route_targets = [](const RoutingRecord& r) {
+    std::vector<std::tuple<std::string, std::string, Duration, bool>> out;
+    for (const auto& t : r.decision.targets)
+      out.emplace_back(t.channel, t.rule, t.repeat_interval, t.send_resolved);
+    return out;
+  };
+  auto targets = [](const RoutingRecord& r) {
+    std::vector<std::tuple<std::string, std::string, bool, std::string, std::string, std::string>>
+        out;
+    for (const auto& t : r.targets)
+      out.emplace_back(t.channel, t.rule, t.send, t.reason, t.detail, t.idempotency_key);
+    return out;
+  };
+  return std::tie(a.event_id, a.event_type, a.asset_key, a.problem_key, a.decided_at,
+                  a.decision.matched_rules, a.decision.reason) ==
+             std::tie(b.event_id, b.event_type, b.asset_key, b.problem_key, b.decided_at,
+                      b.decision.matched_rules, b.decision.reason) &&
+         verdicts(a) == verdicts(b) && route_targets(a) == route_targets(b) &&
+         targets(a) == targets(b);
+}
+
+bool Same(const ChannelHealth& a, const ChannelHealth& b) {
+  return std::tie(a.channel, a.failing, a.reason, a.since) ==
+         std::tie(b.channel, b.failing, b.reason, b.since);
+}
+
+// ---- Values with every field set (and their unset variants) ------------------------------------
+
+NotifyEvent FullEvent() {
+  return NotifyEvent{.event_id = "5e6f0a1b-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
+                     .event_type = "posture.changed",
+                     .ts = kT0,
+                     .asset_key = "web-shop",
+                     .severity = Severity::kCritical,
+                     .labels = {{"team", "payments"}, {"app.kubernetes.io/name", "shop"}},
+                     .environment = "production",
+                     .problem_key = "web-shop/posture",
+                     .status = ProblemStatus::kResolved,
+                     .state = "down",
+                     .summary = "web-shop is \"down\" \xc3\xa9 since 19:30",
+                     .details = {{"from", "up"}, {"to", "down"}, {"reason", "3 failures"}},
+                     .since = kT0 - Duration(60'000),
+                     .link = "https://secplat.example/assets/web-shop"};
+}
+
+NotifyLogRecord FullLog() {
+  NotifyLogRecord r;
+  r.entry = {.channel = "slack-ops",
+             .problem_key = "web-shop/posture",
+             .last_status = ProblemStatus::kFiring,
+             .last_severity = Severity::kHigh,
+             .last_state = "down",
+             .last_event_id = "evt-1",
+             .last_event_ts = kT0,
+             .last_sent_at = kT0 + Duration(5)};
+  r.last_event = FullEvent();
+  r.next_repeat_at = kT0 + Duration(4 * 3'600'000);
+  r.version = 7;
+  r.updated_at = kT0 + Duration(9);
+  return r;
+}
+
+StoredDelivery FullDelivery() {
+  StoredDelivery d;
+  d.record = {.idempotency_key = "ntf_0123456789abcdef0123456789abcdef",
+              .event_id = "evt-1",
+              .channel = "slack-ops",
+              .problem_key = "web-shop/posture",
+              .state = DeliveryState::kRetrying,
+              .attempts = 3,
+              .created_at = kT0,
+              .last_attempt_at = kT0 + Duration(2'000),
+              .next_attempt_at = kT0 + Duration(32'000),
+              .delivered_at = kT0 + Duration(40'000),
+              .last_response = LastResponse{.status = 429,
+                                            .response_class = ResponseClass::kRateLimited,
+                                            .detail = "429 retry-after 30s",
+                                            .retry_after = Duration(30'000)},
+              .external_ref = "SEC-42"};
+  d.event = FullEvent();
+  d.rule = "pages";
+  d.notify_reason = "new_problem";
+  d.sending_since = kT0 + Duration(1'000);
+  d.sending_by = "notifier-1";
+  d.version = 4;
+  return d;
+}
+
+RoutingRecord FullRouting() {
+  RoutingRecord r;
+  r.event_id = "evt-1";
+  r.event_type = "posture.changed";
+  r.asset_key = "web-shop";
+  r.problem_key = "web-shop/posture";
+  r.decided_at = kT0;
+  r.decision.verdicts = {{.rule = "pages", .evaluated = true, .matched = true, .reason = "matched"},
+                         {.rule = "low",
+                          .evaluated = true,
+                          .matched = false,
+                          .reason = "severity critical not in [low]"},
+                         {.rule = "late", .evaluated = false, .matched = false, .reason = ""}};
+  r.decision.matched_rules = {"pages"};
+  r.decision.targets = {{.channel = "slack-ops",
+                         .rule = "pages",
+                         .repeat_interval = Duration(4 * 3'600'000),
+                         .send_resolved = false},
+                        {.channel = "sms", .rule = "pages", .repeat_interval = Duration(0)}};
+  r.decision.reason = "matched rules: pages";
+  r.targets = {{.channel = "slack-ops",
+                .rule = "pages",
+                .send = true,
+                .reason = "new_problem",
+                .detail = "first message",
+                .idempotency_key = "ntf_0123"},
+               {.channel = "sms",
+                .rule = "pages",
+                .send = false,
+                .reason = "skip_unchanged",
+                .detail = "unchanged; next repeat at 2025-11-28T23:30:00.123Z"}};
+  return r;
+}
+
+// Verifies Decode(Encode(x)) == x for every document with every field set and with the optional
+// fields unset, and that encoding the decoded value gives the same text.
+TEST(NotificationCodec, DocumentsRoundTripLosslessly) {
+  NotifyEvent bare_event;  // defaults: empty strings, no since, no labels
+  for (const NotifyEvent& e : {FullEvent(), bare_event}) {
+    const std::string text = EncodeNotifyEvent(e);
+    auto back = DecodeNotifyEvent(text);
+    ASSERT_TRUE(back.has_value()) << Why(back) << "\n" << text;
+    EXPECT_TRUE(Same(*back, e)) << text;
+    EXPECT_EQ(EncodeNotifyEvent(*back), text);
+  }
+
+  NotifyLogRecord bare_log;
+  bare_log.entry.channel = "c";
+  bare_log.entry.problem_key = "p";
+  for (NotifyLogRecord r : {FullLog(), bare_log}) {
+    r.version = 0;  // not part of the document
+    r.updated_at = Timestamp{};
+    const std::string text = EncodeNotifyLogRecord(r);
+    auto back = DecodeNotifyLogRecord(text);
+    ASSERT_TRUE(back.has_value()) << Why(back) << "\n" << text;
+    EXPECT_TRUE(Same(*back, r)) << text;
+    EXPECT_EQ(EncodeNotifyLogRecord(*back), text);
+  }
+
+  StoredDelivery bare_delivery;
+  bare_delivery.record.idempotency_key = "ntf_1";
+  for (StoredDelivery d : {FullDelivery(), bare_delivery}) {
+    d.version = 0;
+    const std::string text = EncodeStoredDelivery(d);
+    auto back = DecodeStoredDelivery(text);
+    ASSERT_TRUE(back.has_value()) << Why(back) << "\n" << text;
+    EXPECT_TRUE(Same(*back, d)) << text;
+    EXPECT_EQ(EncodeStoredDelivery(*back), text);
+  }
+
+  for (const RoutingRecord& r : {FullRouting(), RoutingRecord{}}) {
+    const std::string text = EncodeRoutingRecord(r);
+    auto back = DecodeRoutingRecord(text);
+    ASSERT_TRUE(back.has_value()) << Why(back) << "\n" << text;
+    EXPECT_TRUE(Same(*back, r)) << text;
+    EXPECT_EQ(EncodeRoutingRecord(*back), text);
+  }
+
+  ChannelHealth h{.channel = "jira", .failing = true, .reason = "404 client error", .since = kT0};
+  auto hb = DecodeChannelHealth(EncodeChannelHealth(h));
+  ASSERT_TRUE(hb.has_value()) << Why(hb);
+  EXPECT_TRUE(Same(*hb, h));
+
+  for (const LastResponse& a : {LastResponse{}, LastResponse{.status = 503,
+                                                .response_class = ResponseClass::kServerError,
+                                                .detail = "503 server error",
+                                                .retry_after = Duration(0)}}) {
+    auto ab = DecodeDeliveryAttempt(EncodeDeliveryAttempt(a));
+    ASSERT_TRUE(ab.has_value()) << Why(ab);
+    EXPECT_TRUE(Same(std::optional(*ab), std::optional(a)));
+  }
+}
+
+// Verifies the documented shape: names, RFC 3339 times, nulls for unset values, durations in ms.
+TEST(NotificationCodec, DocumentsHaveTheDocumentedShape) {
+  auto d = nlohmann::json::parse(EncodeStoredDelivery(FullDelivery()));
+  EXPECT_EQ(d["state"], "retrying");
+  EXPECT_EQ(d["created_at"], "2025-11-28T19:30:00.123Z");
+  EXPECT_EQ(d["last_response"]["class"], "rate_limited");
+  EXPECT_EQ(d["last_response"]["retry_after_ms"], 30000);
+  EXPECT_EQ(d["event"]["severity"], "critical");
+  EXPECT_EQ(d["event"]["status"], "resolved");
+  EXPECT_FALSE(d.contains("version"));
+  auto bare = nlohmann::json::parse(EncodeStoredDelivery(StoredDelivery{}));
+  EXPECT_TRUE(bare["last_response"].is_null());
+  EXPECT_TRUE(bare["sending_since"].is_null());
+  EXPECT_TRUE(bare["event"]["since"].is_null());
+
+  auto r = nlohmann::json::parse(EncodeRoutingRecord(FullRouting()));
+  EXPECT_EQ(r["decision"]["targets"][0]["repeat_interval_ms"], 14'400'000);
+  EXPECT_EQ(r["decision"]["verdicts"][1]["reason"], "severity critical not in [low]");
+  EXPECT_EQ(r["targets"][1]["reason"], "skip_unchanged");
+}
+
+// Verifies the store rows carry the index columns the store filters and compare-and-sets on,
+// and FromRow restores the record with the row's version (and updated_at).
+TEST(NotificationCodec, RowsCarryIndexColumnsAndRoundTrip) {
+  const StoredDelivery d = FullDelivery();
+  ports::store::StoredDeliveryRow row = ToRow(d);
+  EXPECT_EQ(row.idempotency_key, d.record.idempotency_key);
+  EXPECT_EQ(row.event_id, "evt-1");
+  EXPECT_EQ(row.channel, "slack-ops");
+  EXPECT_EQ(row.asset_key, "web-shop");
+  EXPECT_EQ(row.state, DeliveryState::kRetrying);
+  EXPECT_TRUE(row.sending);
+  EXPECT_EQ(row.next_attempt_at, d.record.next_attempt_at);
+  EXPECT_EQ(row.attempts, 3);
+  EXPECT_EQ(row.created_at, kT0);
+  EXPECT_EQ(row.version, 4);
+  row.version = 9;
+  auto back = FromRow(row);
+  ASSERT_TRUE(back.has_value()) << Why(back);
+  StoredDelivery want = d;
+  want.version = 9;
+  EXPECT_TRUE(Same(*back, want));
+  StoredDelivery unclaimed = d;
+  unclaimed.sending_since.reset();
+  EXPECT_FALSE(ToRow(unclaimed).sending);
+
+  const NotifyLogRecord log = FullLog();
+  ports::store::StoredNotifyLog log_row = ToRow(log);
+  EXPECT_EQ(log_row.channel, "slack-ops");
+  EXPECT_EQ(log_row.problem_key, "web-shop/posture");
+  EXPECT_TRUE(log_row.firing);
+  EXPECT_EQ(log_row.next_repeat_at, log.next_repeat_at);
+  auto log_back = FromRow(log_row);
+  ASSERT_TRUE(log_back.has_value()) << Why(log_back);
+  EXPECT_TRUE(Same(*log_back, log));
+  NotifyLogRecord resolved = log;
+  resolved.entry.last_status = ProblemStatus::kResolved;
+  EXPECT_FALSE(ToRow(resolved).firing);
+
+  const RoutingRecord routing = FullRouting();
+  ports::store::StoredRouting routing_row = ToRow(routing);
+  EXPECT_EQ(routing_row.event_id, "evt-1");
+  EXPECT_EQ(routing_row.event_type, "posture.changed");
+  EXPECT_EQ(routing_row.asset_key, "web-shop");
+  EXPECT_EQ(routing_row.decided_at, kT0);
+  auto routing_back = FromRow(routing_row);
+  ASSERT_TRUE(routing_back.has_value()) << Why(routing_back);
+  EXPECT_TRUE(Same(*routing_back, routing));
+
+  const ChannelHealth h{.channel = "sms", .failing = true, .reason = "401", .since = kT0};
+  EXPECT_TRUE(Same(FromRow(ToRow(h)), h));
+
+  const DeliveryAttempt a{.attempt = 2, .at = kT0, .response = *d.record.last_response};
+  ports::store::DeliveryAttemptRow attempt_row = ToAttemptRow("ntf_1", a);
+  EXPECT_EQ(attempt_row.idempotency_key, "ntf_1");
+  EXPECT_EQ(attempt_row.attempt, 2);
+  EXPECT_EQ(attempt_row.at, kT0);
+  auto attempt_back = FromRow(attempt_row);
+  ASSERT_TRUE(attempt_back.has_value()) << Why(attempt_back);
+  EXPECT_EQ(attempt_back->attempt, 2);
+  EXPECT_EQ(attempt_back->at, kT0);
+  EXPECT_TRUE(Same(std::optional(attempt_back->response), d.record.last_response));
+}
+
+// Verifies a damaged document is kInternal naming the table, the key and the field.
+TEST(NotificationCodec, DamagedRowsAreInternalErrorsNamingTheRow) {
+  ports::store::StoredDeliveryRow row = ToRow(FullDelivery());
+  row.document = R"({"idempotency_key":1})";
+  auto d = FromRow(row);
+  ASSERT_FALSE(d.has_value());
+  EXPECT_EQ(d.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(d.error().message,
+            "deliveries ntf_0123456789abcdef0123456789abcdef: document: "
+            "idempotency_key: must be a string");
+  ports::store::StoredNotifyLog log_row = ToRow(FullLog());
+  log_row.document = "not json";
+  auto l = FromRow(log_row);
+  ASSERT_FALSE(l.has_value());
+  EXPECT_EQ(l.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(l.error().message.rfind("notify_log slack-ops/web-shop/posture: document: body: "
+                                    "invalid JSON",
+                                    0),
+            0u)
+      << l.error().message;
+  ports::store::StoredRouting routing_row = ToRow(FullRouting());
+  routing_row.document = "{}";
+  auto r = FromRow(routing_row);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "notify_routing evt-1: document: event_id: required");
+  auto a = FromRow(ports::store::DeliveryAttemptRow{"ntf_1", 3, kT0, "[]"});
+  ASSERT_FALSE(a.has_value());
+  EXPECT_EQ(a.error().message, "delivery_attempts ntf_1#3: document: body: must be a JSON object");
+}
+
+// Verifies hostile and malformed input is refused with kInvalidArgument and a message that
+// starts with the path of the offending field.
+TEST(NotificationCodec, HostileInputIsRefusedWithThePath) {
+  using Decode = std::function<Status(std::string_view)>;
+  auto status_of = [](auto decoder) -> Decode {
+    return [decoder](std::string_view text) -> Status {
+      auto r = decoder(text);
+      if (!r) return Unexpected(r.error());
+      return OkStatus();
+    };
+  };
+  const Decode delivery = status_of(DecodeStoredDelivery);
+  const Decode delivery_put = status_of(DecodeDeliveryPut);
+  const Decode log_put = status_of(DecodeNotifyLogPut);
+  const Decode routing = status_of(DecodeRoutingRecord);
+  const Decode health = status_of(DecodeChannelHealth);
+  const Decode event = status_of(DecodeNotifyEvent);
+  const Decode attempt = status_of(DecodeDeliveryAttempt);
+
+  auto edit = [](const std::string& text, const std::function<void(nlohmann::json&)>& f) {
+    nlohmann::json j = nlohmann::json::parse(text);
+    f(j);
+    return j.dump();
+  };
+  const std::string d = EncodeStoredDelivery(FullDelivery());
+  const std::string dput = EncodeDeliveryPut(FullDelivery(), 3);
+  const std::string lput = EncodeNotifyLogPut(FullLog(), 0);
+  const std::string r = EncodeRoutingRecord(FullRouting());
+  const std::string h = EncodeChannelHealth({.channel = "c", .reason = "r", .since = kT0});
+  const std::string e = EncodeNotifyEvent(FullEvent());
+  const std::string big_text(kMaxNotifyTextBytes + 1, 'x');
+  const std::string big_key(kMaxNotifyKeyBytes + 1, 'k');
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += "[";
+
+  struct Case {
+    const Decode* decode;
+    std::string text;
+    std::string message_prefix;
+  };
+  const std::vector<Case> cases = {
+      {&delivery, "", "body: must not be empty"},
+      {&delivery, "{\"idempotency_key\":", "body: invalid JSON at byte"},
+      {&delivery, deep, "body: nesting deeper than 32 levels"},
+      {&delivery, "[]", "body: must be a JSON object"},
+      {&delivery, R"({"a":1,"a":2})", "a: duplicate key"},
+      {&delivery, edit(d, [](auto& j) { j["colour"] = "red"; }), "colour: unknown field"},
+      {&delivery, edit(d, [](auto& j) { j.erase("channel"); }), "channel: required"},
+      {&delivery, edit(d, [](auto& j) { j["channel"] = nullptr; }), "channel: must be a string"},
+      {&delivery, edit(d, [](auto& j) { j["state"] = "sending"; }),
+       "state: must be one of pending, retrying, delivered, failed_permanent, dead"},
+      {&delivery, edit(d, [](auto& j) { j["attempts"] = -1; }),
+       "attempts: must be an integer between 0 and 2147483647"},
+      {&delivery, edit(d, [](auto& j) { j["attempts"] = 1.5; }), "attempts: must be an integer"},
+      {&delivery, edit(d, [](auto& j) { j["created_at"] = "yesterday"; }),
+       "created_at: invalid RFC 3339 timestamp"},
+      {&delivery, edit(d, [](auto& j) { j.erase("sending_since"); }), "sending_since: required"},
+      {&delivery, edit(d, [](auto& j) { j["last_response"]["class"] = "meh"; }),
+       "last_response.class: must be one of ok, rate_limited"},
+      {&delivery, edit(d, [](auto& j) { j["last_response"]["status"] = 1000; }),
+       "last_response.status: must be an integer between 0 and 999"},
+      {&delivery, edit(d, [](auto& j) { j["last_response"]["retry_after_ms"] = -5; }),
+       "last_response.retry_after_ms: must be an integer between 0 and"},
+      {&delivery, edit(d, [](auto& j) { j["event"]["severity"] = "apocalyptic"; }),
+       "event.severity: must be one of info, low, medium, high, critical"},
+      {&delivery, edit(d, [&](auto& j) { j["event"]["summary"] = big_text; }),
+       "event.summary: must be at most 8192 bytes"},
+      {&delivery, edit(d, [&](auto& j) { j["event"]["labels"]["team"] = 7; }),
+       "event.labels.team: must be a string"},
+      {&delivery, edit(d, [&](auto& j) { j["event"]["labels"][""] = "x"; }),
+       "event.labels[\"\"]: keys must be 1 to 1024 bytes"},
+      {&delivery,
+       edit(d,
+            [&](auto& j) {
+              for (int i = 0; i < 300; ++i) j["event"]["details"]["k" + std::to_string(i)] = "v";
+            }),
+       "event.details: must have at most 256 entries"},
+      {&delivery, edit(d, [&](auto& j) { j["idempotency_key"] = big_key; }),
+       "idempotency_key: must be at most 1024 bytes"},
+      {&delivery, "{\"idempotency_key\":\"a\\u0000b\"}", "idempotency_key: must not contain NUL"},
+      {&delivery, R"({"attempts":123456789012345678901234567890})",
+       "attempts: integer out of 64-bit range"},
+      {&delivery_put, edit(dput, [](auto& j) { j["expected_version"] = -1; }),
+       "expected_version: must be an integer between 0 and"},
+      {&delivery_put, edit(dput, [](auto& j) { j["delivery"]["version"] = 3; }),
+       "delivery.version: unknown field"},
+      {&delivery_put, edit(dput, [](auto& j) { j.erase("delivery"); }), "delivery: required"},
+      {&log_put, edit(lput, [](auto& j) { j["expected_version"] = -1; }),
+       "expected_version: must be an integer between 0 and"},
+      {&log_put, edit(lput, [](auto& j) { j["record"]["last_status"] = "burning"; }),
+       "record.last_status: must be one of firing, resolved"},
+      {&log_put, edit(lput, [](auto& j) { j["record"]["last_event"]["since"] = 5; }),
+       "record.last_event.since: must be a string"},
+      {&log_put, edit(lput, [](auto& j) { j["record"]["next_repeat_at"] = true; }),
+       "record.next_repeat_at: must be a string"},
+      {&routing, edit(r, [](auto& j) { j["decision"]["verdicts"][1]["matched"] = "yes"; }),
+       "decision.verdicts[1].matched: must be a boolean"},
+      {&routing, edit(r, [](auto& j) { j["decision"]["matched_rules"][0] = 1; }),
+       "decision.matched_rules[0]: must be a string"},
+      {&routing, edit(r, [](auto& j) { j["decision"]["targets"][0]["repeat_interval_ms"] = -1; }),
+       "decision.targets[0].repeat_interval_ms: must be an integer between 0 and"},
+      {&routing, edit(r, [](auto& j) { j["targets"][1]["send"] = nullptr; }),
+       "targets[1].send: must be a boolean"},
+      {&routing, edit(r, [](auto& j) { j["targets"] = nlohmann::json::object(); }),
+       "targets: must be an array"},
+      {&routing,
+       edit(r,
+            [](auto& j) {
+              j["targets"] = nlohmann::json::array();
+              for (int i = 0; i < 1001; ++i) j["targets"].push_back(j["decision"]["targets"][0]);
+            }),
+       "targets: must have at most 1000 items"},
+      {&health, edit(h, [](auto& j) { j["failing"] = 1; }), "failing: must be a boolean"},
+      {&health, edit(h, [](auto& j) { j.erase("since"); }), "since: required"},
+      {&event, edit(e, [](auto& j) { j["status"] = "FIRING"; }),
+       "status: must be one of firing, resolved"},
+      {&event, edit(e, [](auto& j) { j["details"] = "none"; }), "details: must be an object"},
+      {&attempt, R"({"status":200,"class":"ok","detail":""})", "retry_after_ms: required"},
+  };
+  for (const Case& c : cases) {
+    Status s = (*c.decode)(c.text);
+    ASSERT_FALSE(s.has_value()) << c.message_prefix;
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument) << c.message_prefix;
+    EXPECT_EQ(s.error().message.rfind(c.message_prefix, 0), 0u)
+        << "want prefix: " << c.message_prefix << "\ngot: " << s.error().message;
+  }
+}
+
+// Verifies the service route bodies: the PUT bodies carry expected_version and the document, the
+// replies carry version (and updated_at for log records), the lists decode item by item.
+TEST(NotificationCodec, ServiceBodiesRoundTrip) {
+  NotifyLogRecord log = FullLog();
+  auto put = DecodeNotifyLogPut(EncodeNotifyLogPut(log, 6));
+  ASSERT_TRUE(put.has_value()) << Why(put);
+  EXPECT_EQ(put->expected_version, 6);
+  NotifyLogRecord unversioned = log;
+  unversioned.version = 0;
+  unversioned.updated_at = Timestamp{};
+  EXPECT_TRUE(Same(put->record, unversioned));
+
+  auto reply = DecodeNotifyLogReply(EncodeNotifyLogReply(log));
+  ASSERT_TRUE(reply.has_value()) << Why(reply);
+  ASSERT_TRUE(reply->has_value());
+  EXPECT_TRUE(Same(**reply, log));
+  auto none = DecodeNotifyLogReply(EncodeNotifyLogReply(std::nullopt));
+  ASSERT_TRUE(none.has_value()) << Why(none);
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(EncodeNotifyLogReply(std::nullopt), R"({"record":null})");
+
+  NotifyLogRecord second = log;
+  second.entry.problem_key = "db-1/posture";
+  second.version = 1;
+  auto logs = DecodeNotifyLogList(EncodeNotifyLogList({log, second}));
+  ASSERT_TRUE(logs.has_value()) << Why(logs);
+  ASSERT_EQ(logs->size(), 2u);
+  EXPECT_TRUE(Same((*logs)[0], log));
+  EXPECT_TRUE(Same((*logs)[1], second));
+
+  StoredDelivery d = FullDelivery();
+  auto dput = DecodeDeliveryPut(EncodeDeliveryPut(d, 4));
+  ASSERT_TRUE(dput.has_value()) << Why(dput);
+  EXPECT_EQ(dput->expected_version, 4);
+  StoredDelivery d0 = d;
+  d0.version = 0;
+  EXPECT_TRUE(Same(dput->delivery, d0));
+  auto dreply = DecodeDeliveryReply(EncodeDeliveryReply(d));
+  ASSERT_TRUE(dreply.has_value()) << Why(dreply);
+  EXPECT_TRUE(Same(*dreply, d));
+  auto unversioned_reply = DecodeDeliveryReply(EncodeStoredDelivery(d));
+  ASSERT_FALSE(unversioned_reply.has_value());
+  EXPECT_EQ(unversioned_reply.error().message, "version: required");
+  auto deliveries = DecodeDeliveryList(EncodeDeliveryList({d, d}));
+  ASSERT_TRUE(deliveries.has_value()) << Why(deliveries);
+  ASSERT_EQ(deliveries->size(), 2u);
+  EXPECT_TRUE(Same((*deliveries)[1], d));
+  auto bad_item = DecodeDeliveryList(R"({"items":[)" + EncodeDeliveryReply(d) +
+                                     R"(,{"idempotency_key":2}],"next_cursor":null})");
+  ASSERT_FALSE(bad_item.has_value());
+  EXPECT_EQ(bad_item.error().message, "items[1].idempotency_key: must be a string");
+
+  const std::vector<ChannelHealth> channels = {{.channel = "a", .since = kT0},
+                                               {.channel = "b", .failing = true, .since = kT0}};
+  auto hs = DecodeChannelHealthList(EncodeChannelHealthList(channels));
+  ASSERT_TRUE(hs.has_value()) << Why(hs);
+  ASSERT_EQ(hs->size(), 2u);
+  EXPECT_TRUE(Same((*hs)[1], channels[1]));
+}
+
+// Verifies the viewer's view: every rule's verdict, each target's decision, the delivery with
+// state "sending" while claimed, its attempts in order, and nothing of the event's text.
+TEST(NotificationCodec, ViewExplainsWithoutTheEventText) {
+  StoredDelivery d = FullDelivery();
+  d.event.summary = "SECRET-LOOKING xoxb-123 summary";
+  d.event.details = {{"token", "whsec_abc"}};
+  NotificationView view;
+  view.routing = FullRouting();
+  NotificationTargetView sent{.decision = view.routing.targets[0], .delivery = d};
+  sent.attempts = {
+      {.attempt = 1,
+       .at = kT0,
+       .response = {.status = 0,
+                    .response_class = ResponseClass::kTimeout,
+                    .detail = "timeout after 10000 ms"}},
+      {.attempt = 2, .at = kT0 + Duration(1'000), .response = *d.record.last_response}};
+  view.targets = {sent, {.decision = view.routing.targets[1]}};
+  const std::string text = EncodeNotificationViewList({view}, "c1.42");
+  EXPECT_EQ(text.find("xoxb"), std::string::npos) << text;
+  EXPECT_EQ(text.find("whsec"), std::string::npos) << text;
+  EXPECT_EQ(text.find("https://secplat.example"), std::string::npos) << text;
+  auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["next_cursor"], "c1.42");
+  const auto& item = j["items"][0];
+  EXPECT_EQ(item["event_id"], "evt-1");
+  EXPECT_EQ(item["routed"], true);
+  EXPECT_EQ(item["reason"], "matched rules: pages");
+  ASSERT_EQ(item["rules"].size(), 3u);
+  EXPECT_EQ(item["rules"][1]["reason"], "severity critical not in [low]");
+  EXPECT_EQ(item["rules"][2]["evaluated"], false);
+  ASSERT_EQ(item["targets"].size(), 2u);
+  const auto& delivery = item["targets"][0]["delivery"];
+  EXPECT_EQ(delivery["state"], "sending");
+  EXPECT_EQ(delivery["stored_state"], "retrying");
+  EXPECT_EQ(delivery["sending_by"], "notifier-1");
+  EXPECT_EQ(delivery["attempt_count"], 3);
+  EXPECT_EQ(delivery["external_ref"], "SEC-42");
+  ASSERT_EQ(delivery["attempts"].size(), 2u);
+  EXPECT_EQ(delivery["attempts"][0]["class"], "timeout");
+  EXPECT_EQ(delivery["attempts"][1]["attempt"], 2);
+  EXPECT_EQ(delivery["attempts"][1]["retry_after_ms"], 30000);
+  EXPECT_FALSE(delivery.contains("event"));
+  EXPECT_EQ(item["targets"][1]["reason"], "skip_unchanged");
+  EXPECT_TRUE(item["targets"][1]["delivery"].is_null());
+
+  d.sending_since.reset();
+  view.targets[0].delivery = d;
+  auto unclaimed = nlohmann::json::parse(EncodeNotificationView(view));
+  EXPECT_EQ(unclaimed["targets"][0]["delivery"]["state"], "retrying");
+  auto empty = nlohmann::json::parse(EncodeNotificationViewList({}, ""));
+  EXPECT_TRUE(empty["next_cursor"].is_null());
+  EXPECT_TRUE(empty["items"].empty());
+}
+
+}  // namespace
+}  // namespace secplat::adapters::json
