@@ -3,6 +3,7 @@
 #   cmake -S . -B build/rel -G Ninja -DCMAKE_BUILD_TYPE=Release
 #   ninja -C build/rel secplat deriver_sweep_bench
 #   bash bench/deriver/run.sh build/rel [assets] [seed_clients]      # default 100000, 8
+#   PERF_OUT=/tmp/api.perf bash bench/deriver/run.sh ...   # also profile the api during the sweep
 #
 # 1. `secplat api` (SQLite in a temp dir, port 0, log level warn) with an admin and a service
 #    token from `secplat token create`.
@@ -68,12 +69,19 @@ start_api
 echo "db size after seeding: $(du -sh "$WORK/data" | cut -f1)" | tee -a "$TMP_OUT"
 
 echo "# load average before the sweep $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$TMP_OUT"
+PERF_PID=""
+if [ -n "${PERF_OUT:-}" ]; then  # optional: profile the api during the sweep (perf report -i)
+  perf record -F 499 ${PERF_ARGS:--g} -p "$PID" -o "$PERF_OUT" >/dev/null 2>&1 &
+  PERF_PID=$!
+  sleep 0.5
+fi
 set +e
 SECPLAT_PLATFORM_API_URL="$URL" SECPLAT_PLATFORM_TOKEN="$SERVICE" \
   /usr/bin/time -f 'time_wall_s %e user_s %U sys_s %S max_rss_kb %M' -o "$WORK/time.txt" \
   "$BIN" deriver --once >"$WORK/deriver.out" 2>"$WORK/deriver.err"
 RC=$?
 set -e
+if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 API_HWM_KB=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 API_CPU=$(awk '{printf "%.1f", ($14 + $15) / 100}' "/proc/$PID/stat")

@@ -56,13 +56,20 @@ Args Parse(int argc, char** argv) {
   a.mode = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--url") a.url = v;
-    else if (k == "--admin-token") a.admin_token = v;
-    else if (k == "--service-token") a.service_token = v;
-    else if (k == "--token") a.token = v;
-    else if (k == "--assets") a.assets = std::atoi(v.c_str());
-    else if (k == "--clients") a.clients = std::atoi(v.c_str());
-    else Usage();
+    if (k == "--url")
+      a.url = v;
+    else if (k == "--admin-token")
+      a.admin_token = v;
+    else if (k == "--service-token")
+      a.service_token = v;
+    else if (k == "--token")
+      a.token = v;
+    else if (k == "--assets")
+      a.assets = std::atoi(v.c_str());
+    else if (k == "--clients")
+      a.clients = std::atoi(v.c_str());
+    else
+      Usage();
   }
   if (a.url.empty() || a.assets <= 0 || a.clients <= 0) Usage();
   return a;
@@ -130,9 +137,9 @@ int Seed(const Args& a) {
                                  {"Content-Type", "application/json"}},
                      .body = body.dump()});
     if (!r || (r->status != 201 && r->status != 409)) {
-      std::fprintf(stderr, "create %s: %s\n", Key(i).c_str(),
-                   r ? (std::to_string(r->status) + " " + r->body).c_str()
-                     : r.error().message.c_str());
+      std::fprintf(
+          stderr, "create %s: %s\n", Key(i).c_str(),
+          r ? (std::to_string(r->status) + " " + r->body).c_str() : r.error().message.c_str());
       return false;
     }
     return true;
@@ -177,9 +184,9 @@ json Get(adapters::http::HttpClient& c, const Args& a, const std::string& path) 
                    .headers = {{"Authorization", "Bearer " + a.token}},
                    .timeout = std::chrono::seconds(60)});
   if (!r || r->status != 200) {
-    std::fprintf(stderr, "GET %s: %s\n", path.c_str(),
-                 r ? (std::to_string(r->status) + " " + r->body).c_str()
-                   : r.error().message.c_str());
+    std::fprintf(
+        stderr, "GET %s: %s\n", path.c_str(),
+        r ? (std::to_string(r->status) + " " + r->body).c_str() : r.error().message.c_str());
     std::exit(1);
   }
   return json::parse(r->body);

@@ -455,6 +455,27 @@ TYPED_TEST(PostureStoreContract, PutPosturesGivesEachWriteItsOwnOutcome) {
   EXPECT_EQ(audit[4].target, "posture:b-update");
 }
 
+// Verifies GetPostures answers each key in order as GetPosture would: the record with its
+// documents, nullopt for an asset never derived, kNotFound for unknown and deleted assets.
+TYPED_TEST(PostureStoreContract, GetPosturesAnswersEachKeyAsGetPosture) {
+  for (const char* k : {"g-derived", "g-never", "g-gone"}) this->MustCreateAsset(k);
+  StoredPosture derived = this->MustPut(MakePosture("g-derived", kDown4), 0);
+  this->MustPut(MakePosture("g-gone", kUp3), 0);
+  ASSERT_TRUE(this->store().DeleteAsset("g-gone", MakeWriteContext(kT0)).has_value());
+  const std::vector<std::string> keys = {"g-never", "g-derived", "g-absent", "g-gone", "g-derived"};
+  auto out = this->store().GetPostures(keys);
+  ASSERT_TRUE(out.has_value()) << Describe(out);
+  ASSERT_EQ(out->size(), keys.size());
+  ASSERT_TRUE((*out)[0].has_value());
+  EXPECT_FALSE((*out)[0]->has_value());
+  ASSERT_TRUE((*out)[1].has_value() && (*out)[1]->has_value());
+  EXPECT_EQ((*out)[1]->value(), derived);
+  EXPECT_EQ((*out)[2].error().code, ErrorCode::kNotFound);
+  EXPECT_EQ((*out)[3].error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE((*out)[4].has_value() && (*out)[4]->has_value());
+  EXPECT_EQ((*out)[4]->value().status_json, derived.status_json);
+}
+
 // Verifies CountFindings counts per severity with the filter applied (asset, status) in one call.
 TYPED_TEST(PostureStoreContract, CountFindingsBySeverity) {
   this->MustCreateAsset("web-1");

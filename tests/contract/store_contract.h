@@ -712,13 +712,14 @@ TYPED_TEST(StoreContract, AppendEventIsIdempotentOnEventId) {
 // created = false and keeps the stored event), and each new event gets its audit and outbox rows
 // as AppendEvent gives them.
 TYPED_TEST(StoreContract, AppendEventsAppendsInOrderAndIsIdempotent) {
-  core::model::Envelope stored =
-      MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000001", "web-1", kT0);
+  core::model::Envelope stored = MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000001", "web-1", kT0);
   ASSERT_TRUE(this->store().AppendEvent(stored, MakeWriteContext(kT0)).has_value());
   std::vector<core::model::Envelope> batch = {
-      MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000002", "web-1", kT0, EventType::kPostureChanged),
+      MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000002", "web-1", kT0,
+                   EventType::kPostureChanged),
       stored,
-      MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000003", "web-2", kT0, EventType::kPostureChanged),
+      MakeEnvelope("0b7e2c1a-0000-4000-8000-000000000003", "web-2", kT0,
+                   EventType::kPostureChanged),
   };
   auto out = this->store().AppendEvents(batch, MakeWriteContext(kT0 + minutes(1)));
   ASSERT_TRUE(out.has_value()) << Describe(out);

@@ -429,8 +429,8 @@ TEST_F(PostureE2e, BatchPutGivesEachItemItsOutcome) {
   EXPECT_EQ(out["items"][2]["error"]["code"], "conflict");
   EXPECT_TRUE(out["items"][2]["version"].is_null());
   EXPECT_EQ(out["items"][3]["outcome"], "not_found");
-  EXPECT_EQ(out["counts"], (json{{"created", 1}, {"updated", 1}, {"conflict", 1},
-                                 {"not_found", 1}}));
+  EXPECT_EQ(out["counts"],
+            (json{{"created", 1}, {"updated", 1}, {"conflict", 1}, {"not_found", 1}}));
   EXPECT_EQ(StoredVersion("bp-new"), 1);
   EXPECT_EQ(StoredVersion("bp-update"), 2);
   EXPECT_EQ(StoredVersion("bp-stale"), 1);
@@ -494,10 +494,10 @@ TEST_F(PostureE2e, BatchRoutesRejectBadInputNamingTheItem) {
   auto events = h_->Call("GET", "/api/v1/events?asset_key=bb-1", "", h_->viewer_token);
   EXPECT_TRUE(Body(events)["items"].empty()) << events.body;
   // Events batch needs ingest_events, as the single route.
-  auto denied = h_->Call("POST", "/api/v1/events/batch",
-                         "{\"events\":[" +
-                             adapters::json::EncodeEnvelope(ChangedEvent("bb-1", 4)) + "]}",
-                         h_->viewer_token, {{"Content-Type", "application/json"}});
+  auto denied =
+      h_->Call("POST", "/api/v1/events/batch",
+               "{\"events\":[" + adapters::json::EncodeEnvelope(ChangedEvent("bb-1", 4)) + "]}",
+               h_->viewer_token, {{"Content-Type", "application/json"}});
   EXPECT_EQ(denied.status, 403) << denied.body;
 }
 
@@ -506,9 +506,10 @@ TEST_F(PostureE2e, BatchRoutesRejectBadInputNamingTheItem) {
 // several requests (kConflict, kNotFound, versions), and events recorded once however often
 // they are sent.
 TEST_F(PostureE2e, HttpPlatformBatchMethods) {
-  adapters::api_client::HttpPlatform api({.base_url = "http://127.0.0.1:" + std::to_string(h_->port),
-                                          .token = h_->service_token,
-                                          .max_request_bytes = 16 * 1024});
+  adapters::api_client::HttpPlatform api(
+      {.base_url = "http://127.0.0.1:" + std::to_string(h_->port),
+       .token = h_->service_token,
+       .max_request_bytes = 16 * 1024});
   std::vector<std::string> keys;
   for (int i = 0; i < 12; ++i) {
     keys.push_back("hb-" + std::to_string(i));
@@ -551,7 +552,8 @@ TEST_F(PostureE2e, HttpPlatformBatchMethods) {
   }
 
   std::vector<core::model::Envelope> events;
-  for (int i = 0; i < 60; ++i) events.push_back(ChangedEvent("hb-" + std::to_string(i % 12), 100 + i));
+  for (int i = 0; i < 60; ++i)
+    events.push_back(ChangedEvent("hb-" + std::to_string(i % 12), 100 + i));
   ASSERT_TRUE(api.RecordEvents(events).has_value());
   ASSERT_TRUE(api.RecordEvents(events).has_value());  // idempotent on event_id
   int stored = 0;
@@ -564,8 +566,7 @@ TEST_F(PostureE2e, HttpPlatformBatchMethods) {
     ASSERT_EQ(page.status, 200) << page.body;
     json p = Body(page);
     for (auto& e : p["items"])
-      stored += e["event_id"].get<std::string>().rfind("5e1ec7ed-0000-4000-8000-0000000001", 0) ==
-                        0
+      stored += e["event_id"].get<std::string>().rfind("5e1ec7ed-0000-4000-8000-0000000001", 0) == 0
                     ? 1
                     : 0;
     cursor = p["next_cursor"].is_string() ? p["next_cursor"].get<std::string>() : "";

@@ -372,8 +372,8 @@ Status HttpPlatform::RecordEvents(std::span<const core::model::Envelope> envelop
   for (const auto& e : envelopes) items.push_back(json::EncodeEnvelope(e));
   for (Packed& p : Pack(items, "{\"events\":[", "]}", ports::platform::kMaxBatchItems,
                         options_.max_request_bytes)) {
-    SECPLAT_ASSIGN_OR_RETURN(Reply r, Call("POST", "/api/v1/events/batch", std::move(p.body),
-                                           {200}, options_.batch_timeout));
+    SECPLAT_ASSIGN_OR_RETURN(Reply r, Call("POST", "/api/v1/events/batch", std::move(p.body), {200},
+                                           options_.batch_timeout));
     (void)r;
   }
   return OkStatus();
@@ -386,20 +386,19 @@ Result<std::vector<ports::platform::PostureInputs>> HttpPlatform::GetPostureInpu
   constexpr size_t kChunk = ports::platform::kMaxBatchItems;
   for (size_t at = 0; at < asset_keys.size(); at += kChunk) {
     auto part = asset_keys.subspan(at, std::min(kChunk, asset_keys.size() - at));
-    SECPLAT_ASSIGN_OR_RETURN(Reply r, Call("POST", "/api/v1/posture-batch/get",
-                                           json::EncodePostureBatchGet(part), {200},
-                                           options_.batch_timeout));
+    SECPLAT_ASSIGN_OR_RETURN(
+        Reply r, Call("POST", "/api/v1/posture-batch/get", json::EncodePostureBatchGet(part), {200},
+                      options_.batch_timeout));
     SECPLAT_ASSIGN_OR_RETURN(auto items, json::DecodePostureInputs(r.body));
     if (items.size() != part.size())
-      return Unexpected(ErrorCode::kInternal, "POST /api/v1/posture-batch/get: " +
-                                                  std::to_string(items.size()) +
-                                                  " items for " + std::to_string(part.size()) +
-                                                  " keys");
+      return Unexpected(ErrorCode::kInternal,
+                        "POST /api/v1/posture-batch/get: " + std::to_string(items.size()) +
+                            " items for " + std::to_string(part.size()) + " keys");
     for (size_t i = 0; i < items.size(); ++i) {
       if (items[i].asset_key != part[i])
-        return Unexpected(ErrorCode::kInternal,
-                          "POST /api/v1/posture-batch/get: items out of order at " +
-                              std::to_string(i));
+        return Unexpected(
+            ErrorCode::kInternal,
+            "POST /api/v1/posture-batch/get: items out of order at " + std::to_string(i));
       out.push_back(std::move(items[i]));
     }
   }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "adapters/json/codec.h"
+#include "adapters/json/internal/posture_fast.h"
 #include "adapters/json/internal/reader.h"
 #include "core/contracts/envelope.h"
 #include "core/validation/field_path.h"
@@ -79,6 +80,9 @@ OJson EnvelopeObject(const Envelope& e) {
 }  // namespace
 
 Result<Envelope> DecodeEnvelope(std::string_view body) {
+  // The fast path takes envelopes with a canonical payload (what SecPlat's roles send); the
+  // rest, and every error, goes through the strict reader below.
+  if (auto fast = internal::FastDecodeEnvelope(body)) return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
   SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({SECPLAT_ENVELOPE_FIELDS}));
@@ -86,6 +90,7 @@ Result<Envelope> DecodeEnvelope(std::string_view body) {
 }
 
 std::string EncodeEnvelope(const Envelope& envelope) {
+  if (auto fast = internal::FastEncodeEnvelope(envelope)) return *std::move(fast);
   return internal::Dump(EnvelopeObject(envelope));
 }
 
@@ -112,6 +117,7 @@ Result<core::model::StoredEvent> DecodeStoredEvent(std::string_view body) {
 }
 
 Result<std::vector<Envelope>> DecodeEventBatch(std::string_view body, size_t max_items) {
+  if (auto fast = internal::FastDecodeEventBatch(body, max_items)) return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
   SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"events"}));
@@ -135,9 +141,9 @@ Result<std::vector<Envelope>> DecodeEventBatch(std::string_view body, size_t max
     }
     auto [it, inserted] = seen.emplace(e->event_id, i);
     if (!inserted)
-      return r.Fail("event_id", "duplicate of " +
-                                    core::validation::IndexPath("events", it->second) +
-                                    ".event_id");
+      return r.Fail(
+          "event_id",
+          "duplicate of " + core::validation::IndexPath("events", it->second) + ".event_id");
     out.push_back(*std::move(e));
   }
   return out;

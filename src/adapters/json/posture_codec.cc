@@ -7,6 +7,7 @@
 #include <string>
 
 #include "adapters/json/codec.h"
+#include "adapters/json/internal/posture_fast.h"
 #include "adapters/json/internal/reader.h"
 #include "core/common/json_string.h"
 #include "core/contracts/envelope.h"
@@ -255,14 +256,6 @@ OJson ReasonsArray(const std::vector<ScoreReason>& reasons) {
   return a;
 }
 
-OJson ScoreObject(const PostureScore& s) {
-  OJson o = OJson::object();
-  o["score"] = s.score;
-  o["grade"] = s.grade;
-  o["reasons"] = ReasonsArray(s.reasons);
-  return o;
-}
-
 OJson TransitionObject(const PostureTransition& t) {
   OJson o = OJson::object();
   o["asset_key"] = t.asset_key;
@@ -505,16 +498,26 @@ ports::store::StoredPosture Summary(std::string_view asset_key, const PostureRec
 
 // ---- Documents -------------------------------------------------------------------------------
 
+// The documents are written without a DOM (internal/posture_fast.h, byte for byte what
+// Dump(StatusObject(...)) writes) and read through its fast path first; anything the fast path
+// does not accept goes through the strict readers above, which accept it or name the error.
 std::string EncodePostureStatus(const PostureStatus& status) {
-  return internal::Dump(StatusObject(status));
+  std::string out;
+  out.reserve(4096);
+  internal::AppendPostureStatus(out, status);
+  return out;
 }
 Result<PostureStatus> DecodePostureStatus(std::string_view text) {
+  if (auto fast = internal::FastDecodePostureStatus(text)) return *std::move(fast);
   return DecodeDocument(text, ReadStatus);
 }
 std::string EncodePostureScore(const PostureScore& score) {
-  return internal::Dump(ScoreObject(score));
+  std::string out;
+  internal::AppendPostureScore(out, score);
+  return out;
 }
 Result<PostureScore> DecodePostureScore(std::string_view text) {
+  if (auto fast = internal::FastDecodePostureScore(text)) return *std::move(fast);
   return DecodeDocument(text, ReadScore);
 }
 std::string EncodePostureTransition(const PostureTransition& transition) {
@@ -524,9 +527,12 @@ Result<PostureTransition> DecodePostureTransition(std::string_view text) {
   return DecodeDocument(text, ReadTransition);
 }
 std::string EncodePostureTransitions(std::span<const PostureTransition> transitions) {
-  return internal::Dump(TransitionsArray(transitions));
+  std::string out;
+  internal::AppendPostureTransitions(out, transitions);
+  return out;
 }
 Result<std::vector<PostureTransition>> DecodePostureTransitions(std::string_view text) {
+  if (auto fast = internal::FastDecodePostureTransitions(text)) return *std::move(fast);
   // ParseStrict accepts any JSON value; an array body is what this document is.
   return DecodeDocument(text, ReadTransitions);
 }
@@ -566,6 +572,7 @@ Result<PostureRecord> FromStoredPosture(const ports::store::StoredPosture& row) 
 // ---- API documents -----------------------------------------------------------------------------
 
 Result<PosturePut> DecodePosturePut(std::string_view body) {
+  if (auto fast = internal::FastDecodePosturePut(body)) return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(doc, ""));
   SECPLAT_RETURN_IF_ERROR(
@@ -583,14 +590,32 @@ Result<PosturePut> DecodePosturePut(std::string_view body) {
   return put;
 }
 
+namespace {
+
+// The members of a put body after "{" (and the batch item's asset_key), through "}".
+void AppendPutMembers(std::string& out, const PostureRecord& record, int64_t expected_version) {
+  out += "\"expected_version\":";
+  out += std::to_string(expected_version);
+  out += ",\"status\":";
+  internal::AppendPostureStatus(out, record.status);
+  out += ",\"score\":";
+  internal::AppendPostureScore(out, record.score);
+  out += ",\"recent_transitions\":";
+  internal::AppendPostureTransitions(out, record.recent_transitions);
+  if (record.check_by) {
+    out += ",\"check_by\":";
+    AppendJsonString(out, FormatRfc3339(*record.check_by));
+  }
+  out += '}';
+}
+
+}  // namespace
+
 std::string EncodePosturePut(const PostureRecord& record, int64_t expected_version) {
-  OJson o = OJson::object();
-  o["expected_version"] = expected_version;
-  o["status"] = StatusObject(record.status);
-  o["score"] = ScoreObject(record.score);
-  o["recent_transitions"] = TransitionsArray(record.recent_transitions);
-  if (record.check_by) o["check_by"] = FormatRfc3339(*record.check_by);
-  return internal::Dump(o);
+  std::string out = "{";
+  out.reserve(8192);
+  AppendPutMembers(out, record, expected_version);
+  return out;
 }
 
 std::string EncodePostureListItem(const ports::store::StoredPosture& item) {
@@ -723,9 +748,9 @@ Result<ports::store::FindingCounts> DecodeFindingCounts(std::string_view body) {
 
 namespace {
 
-constexpr ErrorCode kItemCodes[] = {
-    ErrorCode::kInvalidArgument, ErrorCode::kNotFound,    ErrorCode::kConflict,
-    ErrorCode::kInternal,        ErrorCode::kUnavailable, ErrorCode::kPermissionDenied};
+constexpr ErrorCode kItemCodes[] = {ErrorCode::kInvalidArgument, ErrorCode::kNotFound,
+                                    ErrorCode::kConflict,        ErrorCode::kInternal,
+                                    ErrorCode::kUnavailable,     ErrorCode::kPermissionDenied};
 
 ErrorCode ItemErrorCode(std::string_view name) {
   for (ErrorCode c : kItemCodes)
@@ -814,11 +839,11 @@ std::string EncodePostureInputs(std::span<const PostureInputsRow> rows) {
     const ports::store::StoredPosture* p = row.posture ? &*row.posture : nullptr;
     if (status.has_value() && p != nullptr) {
       // Stored by the api's own encoders and checked on write; a damaged row fails its item.
-      for (auto [column, text] : {std::pair<std::string_view, std::string_view>{
-                                      "status_json", p->status_json},
-                                  {"score_json", p->score_json},
-                                  {"transitions_json", p->transitions_json}}) {
-        if (!Json::accept(text)) {
+      for (auto [column, text] :
+           {std::pair<std::string_view, std::string_view>{"status_json", p->status_json},
+            {"score_json", p->score_json},
+            {"transitions_json", p->transitions_json}}) {
+        if (!internal::IsJsonText(text)) {
           status = Unexpected(ErrorCode::kInternal, "asset_status " + row.asset_key + ": " +
                                                         std::string(column) + ": not JSON");
           break;
@@ -862,6 +887,7 @@ std::string EncodePostureInputs(std::span<const PostureInputsRow> rows) {
 }
 
 Result<std::vector<ports::platform::PostureInputs>> DecodePostureInputs(std::string_view body) {
+  if (auto fast = internal::FastDecodePostureInputs(body)) return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
   SECPLAT_ASSIGN_OR_RETURN(const Json* items, ReqArray(top, "items", SIZE_MAX));
@@ -921,6 +947,7 @@ Result<std::vector<ports::platform::PostureInputs>> DecodePostureInputs(std::str
 
 Result<std::vector<PostureBatchPutItem>> DecodePostureBatchPut(std::string_view body,
                                                                size_t max_items) {
+  if (auto fast = internal::FastDecodePostureBatchPut(body, max_items)) return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
   SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"items"}));
@@ -955,15 +982,12 @@ Result<std::vector<PostureBatchPutItem>> DecodePostureBatchPut(std::string_view 
 }
 
 std::string EncodePostureBatchPutItem(const ports::platform::PostureWrite& write) {
-  const PostureRecord& record = write.record;
-  OJson o = OJson::object();
-  o["asset_key"] = record.status.asset_key;
-  o["expected_version"] = write.expected_version;
-  o["status"] = StatusObject(record.status);
-  o["score"] = ScoreObject(record.score);
-  o["recent_transitions"] = TransitionsArray(record.recent_transitions);
-  if (record.check_by) o["check_by"] = FormatRfc3339(*record.check_by);
-  return internal::Dump(o);
+  std::string out = "{\"asset_key\":";
+  out.reserve(8192);
+  AppendJsonString(out, write.record.status.asset_key);
+  out += ',';
+  AppendPutMembers(out, write.record, write.expected_version);
+  return out;
 }
 
 std::string EncodePostureBatchPutResult(std::span<const std::string> asset_keys,
@@ -992,8 +1016,8 @@ std::string EncodePostureBatchPutResult(std::span<const std::string> asset_keys,
     out += '}';
   }
   out += "],\"counts\":{\"created\":" + std::to_string(created) +
-         ",\"updated\":" + std::to_string(updated) + ",\"conflict\":" +
-         std::to_string(conflict) + ",\"not_found\":" + std::to_string(not_found) + "}}";
+         ",\"updated\":" + std::to_string(updated) + ",\"conflict\":" + std::to_string(conflict) +
+         ",\"not_found\":" + std::to_string(not_found) + "}}";
   return out;
 }
 
@@ -1008,7 +1032,8 @@ Result<std::vector<Result<int64_t>>> DecodePostureBatchPutResult(std::string_vie
   std::vector<Result<int64_t>> out;
   out.reserve(items->size());
   for (size_t i = 0; i < items->size(); ++i) {
-    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open((*items)[i], IndexPath("items", i)));
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r,
+                             ObjectReader::Open((*items)[i], IndexPath("items", i)));
     const Json* error = r.Find("error");
     if (error != nullptr && !error->is_null()) {
       Error e;

@@ -150,7 +150,7 @@ struct PostureInputsRow {
   std::string asset_key;
   Status status;  // kNotFound: asset absent or deleted (the rest is empty)
   core::model::Asset asset;
-  ports::store::FindingCounts open_findings;         // open findings by severity
+  ports::store::FindingCounts open_findings;           // open findings by severity
   std::optional<ports::store::StoredPosture> posture;  // nullopt: never derived
 };
 // {"items":[{"asset_key","error":null|{"code","message"},"asset":asset|null,

@@ -84,6 +84,9 @@ class SqliteStore final : public ports::store::Store {
   // creates the record or changes its state (ports/store/posture_store.h).
   Result<std::optional<ports::store::StoredPosture>> GetPosture(
       std::string_view asset_key) override;
+  // One read connection, one lookup per key (asset and record together).
+  Result<std::vector<Result<std::optional<ports::store::StoredPosture>>>> GetPostures(
+      std::span<const std::string> asset_keys) override;
   Result<ports::store::StoredPosture> PutPosture(const ports::store::StoredPosture& record,
                                                  int64_t expected_version,
                                                  const ports::store::WriteContext& ctx) override;

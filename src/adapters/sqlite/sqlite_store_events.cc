@@ -97,7 +97,7 @@ Result<AppendOutcome> SqliteStore::AppendEvent(const Envelope& envelope, const W
 }
 
 Result<std::vector<AppendOutcome>> SqliteStore::AppendEvents(std::span<const Envelope> envelopes,
-                                                            const WriteContext& ctx) {
+                                                             const WriteContext& ctx) {
   for (size_t i = 0; i < envelopes.size(); ++i) {
     if (envelopes[i].event_id.empty())
       return Unexpected(ErrorCode::kInvalidArgument,

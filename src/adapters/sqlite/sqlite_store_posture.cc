@@ -122,37 +122,63 @@ Result<std::optional<StoredPosture>> SqliteStore::GetPosture(std::string_view as
   return FindPosture(*db, asset_key);
 }
 
-namespace {
-
-// The summary of an asset's record (no documents), or nullopt when it has none: what a write
-// needs for its compare-and-set and its audit row.
-Result<std::optional<StoredPosture>> FindPostureSummary(Connection& db,
-                                                        std::string_view asset_key) {
-  SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
-                           db.Prepare("SELECT s.asset_key, " SECPLAT_SQLITE_POSTURE_SUMMARY
-                                      " FROM asset_status s WHERE s.asset_key = ?1"));
-  s->Bind(1, asset_key);
-  SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
-  if (!row) return std::optional<StoredPosture>();
-  SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, 1));
-  return std::optional<StoredPosture>(std::move(p));
+Result<std::vector<Result<std::optional<StoredPosture>>>> SqliteStore::GetPostures(
+    std::span<const std::string> asset_keys) {
+  auto db = readers_->Acquire();
+  std::vector<Result<std::optional<StoredPosture>>> out;
+  out.reserve(asset_keys.size());
+  for (const std::string& key : asset_keys) {
+    // The active asset and its record in one lookup (NULL summary: never derived).
+    SECPLAT_ASSIGN_OR_RETURN(
+        StatementLease s,
+        db->Prepare("SELECT a.asset_key, " SECPLAT_SQLITE_POSTURE_SUMMARY
+                    ", s.status_json, s.score_json, s.transitions_json FROM assets a"
+                    " LEFT JOIN asset_status s ON s.asset_key = a.asset_key"
+                    " WHERE a.asset_key = ?1 AND a.deleted_at IS NULL"));
+    s->Bind(1, key);
+    SECPLAT_ASSIGN_OR_RETURN(bool active, s->Step());
+    if (!active) {
+      out.push_back(internal::NotFound("asset " + internal::Quoted(key)));
+      continue;
+    }
+    if (s->IsNull(1)) {
+      out.push_back(std::optional<StoredPosture>());
+      continue;
+    }
+    SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, 1));
+    p.status_json = s->Text(10);
+    p.score_json = s->Text(11);
+    p.transitions_json = s->Text(12);
+    out.push_back(std::optional<StoredPosture>(std::move(p)));
+  }
+  return out;
 }
+
+namespace {
 
 // The compare-and-set check of a write on `db`: the stored summary (nullopt: no record yet)
 // when the asset is active and its record is at `expected_version`. Errors: kNotFound,
 // kConflict, or the database's. Writes nothing.
 Result<std::optional<StoredPosture>> CheckPostureWrite(Connection& db, const StoredPosture& record,
                                                        int64_t expected_version) {
-  SECPLAT_ASSIGN_OR_RETURN(bool active, AssetActive(db, record.asset_key));
+  // One lookup for both: the active asset and its record's summary (NULLs: never derived).
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db.Prepare("SELECT a.asset_key, " SECPLAT_SQLITE_POSTURE_SUMMARY
+                 " FROM assets a LEFT JOIN asset_status s ON s.asset_key = a.asset_key"
+                 " WHERE a.asset_key = ?1 AND a.deleted_at IS NULL"));
+  s->Bind(1, record.asset_key);
+  SECPLAT_ASSIGN_OR_RETURN(bool active, s->Step());
   if (!active) return internal::NotFound("asset " + internal::Quoted(record.asset_key));
-  SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredPosture> before,
-                           FindPostureSummary(db, record.asset_key));
+  std::optional<StoredPosture> before;
+  if (!s->IsNull(1)) {
+    SECPLAT_ASSIGN_OR_RETURN(before, ReadSummary(*s, 1));
+  }
   const int64_t stored = before ? before->version : 0;
   if (stored != expected_version)
-    return Unexpected(ErrorCode::kConflict, "posture of asset " +
-                                                internal::Quoted(record.asset_key) +
-                                                " is at version " + std::to_string(stored) +
-                                                ", not " + std::to_string(expected_version));
+    return Unexpected(ErrorCode::kConflict,
+                      "posture of asset " + internal::Quoted(record.asset_key) + " is at version " +
+                          std::to_string(stored) + ", not " + std::to_string(expected_version));
   return before;
 }
 

@@ -96,6 +96,22 @@ class PostureStore {
   // (asset absent or soft-deleted), kUnavailable.
   virtual Result<std::optional<StoredPosture>> GetPosture(std::string_view asset_key) = 0;
 
+  // GetPosture for many assets (the deriver's batch read), in order: per key the record
+  // (nullopt: never derived) or kNotFound (asset absent or soft-deleted). Errors of the whole
+  // call: kUnavailable. This default calls GetPosture per key; SqliteStore reads them on one
+  // connection with one lookup each.
+  virtual Result<std::vector<Result<std::optional<StoredPosture>>>> GetPostures(
+      std::span<const std::string> asset_keys) {
+    std::vector<Result<std::optional<StoredPosture>>> out;
+    out.reserve(asset_keys.size());
+    for (const std::string& key : asset_keys) {
+      auto r = GetPosture(key);
+      if (!r.has_value() && r.error().code != ErrorCode::kNotFound) return Unexpected(r.error());
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
   // Stores `record` (all fields but version and updated_at) if the stored version still equals
   // `expected_version` (0: no record stored yet), atomically; returns what was stored, with the
   // new version (expected_version + 1) and updated_at = ctx.now. Errors: kConflict (the stored

@@ -117,12 +117,23 @@ Result<ports::platform::PostureRecord> ApiService::PutPosture(const std::string&
 
 Result<std::vector<adapters::json::PostureInputsRow>> ApiService::GetPostureInputs(
     std::span<const std::string> asset_keys) {
+  SECPLAT_ASSIGN_OR_RETURN(auto postures, store_.GetPostures(asset_keys));
+  if (postures.size() != asset_keys.size())
+    return Unexpected(ErrorCode::kInternal, "store answered " + std::to_string(postures.size()) +
+                                                " records for " +
+                                                std::to_string(asset_keys.size()) + " keys");
   std::vector<adapters::json::PostureInputsRow> rows;
   rows.reserve(asset_keys.size());
-  for (const std::string& key : asset_keys) {
+  for (size_t i = 0; i < asset_keys.size(); ++i) {
+    const std::string& key = asset_keys[i];
     adapters::json::PostureInputsRow row;
     row.asset_key = key;
-    auto asset = store_.GetAsset(key);  // kNotFound when absent or soft-deleted
+    if (!postures[i].has_value()) {  // kNotFound: absent or deleted
+      row.status = Unexpected(postures[i].error());
+      rows.push_back(std::move(row));
+      continue;
+    }
+    auto asset = store_.GetAsset(key);  // kNotFound when deleted since
     if (!asset.has_value()) {
       if (asset.error().code != ErrorCode::kNotFound) return Unexpected(asset.error());
       row.status = Unexpected(asset.error());
@@ -130,15 +141,7 @@ Result<std::vector<adapters::json::PostureInputsRow>> ApiService::GetPostureInpu
       continue;
     }
     row.asset = *std::move(asset);
-    auto posture = store_.GetPosture(key);
-    if (!posture.has_value()) {
-      // Deleted between the two reads: as absent.
-      if (posture.error().code != ErrorCode::kNotFound) return Unexpected(posture.error());
-      row.status = Unexpected(posture.error());
-      rows.push_back(std::move(row));
-      continue;
-    }
-    row.posture = *std::move(posture);
+    row.posture = *std::move(postures[i]);
     ports::store::FindingFilter open;
     open.asset_key = key;
     open.status = core::model::FindingStatus::kOpen;
@@ -154,8 +157,8 @@ Result<std::vector<Result<ports::platform::PostureRecord>>> ApiService::PutPostu
   writes.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     auto& item = items[i];
-    SECPLAT_RETURN_IF_ERROR(CheckPostureRecord(item.asset_key, item.put.record,
-                                               "items[" + std::to_string(i) + "]."));
+    SECPLAT_RETURN_IF_ERROR(
+        CheckPostureRecord(item.asset_key, item.put.record, "items[" + std::to_string(i) + "]."));
     writes.push_back({adapters::json::ToStoredPosture(item.asset_key, item.put.record),
                       item.put.expected_version});
   }

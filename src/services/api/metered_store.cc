@@ -63,6 +63,10 @@ Result<FindingCounts> MeteredStore::CountFindings(const FindingFilter& f) {
 Result<std::optional<StoredPosture>> MeteredStore::GetPosture(std::string_view key) {
   return Timed("get_posture", [&] { return inner_.GetPosture(key); });
 }
+Result<std::vector<Result<std::optional<StoredPosture>>>> MeteredStore::GetPostures(
+    std::span<const std::string> keys) {
+  return Timed("get_postures", [&] { return inner_.GetPostures(keys); });
+}
 Result<StoredPosture> MeteredStore::PutPosture(const StoredPosture& r, int64_t expected_version,
                                                const WriteContext& c) {
   return Timed("put_posture", [&] { return inner_.PutPosture(r, expected_version, c); });

@@ -202,7 +202,8 @@ Result<DeriveReport> Deriver::DeriveAsset(std::string_view asset_key,
     ++d.report.announced;
   }
   if (!d.write) return std::move(d.report);
-  SECPLAT_ASSIGN_OR_RETURN(PostureRecord written, posture_.PutPosture(*d.write, d.expected_version));
+  SECPLAT_ASSIGN_OR_RETURN(PostureRecord written,
+                           posture_.PutPosture(*d.write, d.expected_version));
   (void)written;
   d.report.written = true;
   Finish(asset_key, d.report);
@@ -217,10 +218,10 @@ void Deriver::SweepBatch(const std::vector<std::string>& keys, SweepReport& repo
   };
   auto inputs = posture_.GetPostureInputs(keys);
   if (!inputs.has_value() || inputs->size() != keys.size()) {
-    log::Warn("sweep: cannot read a batch of " + std::to_string(keys.size()) + " assets: " +
-                  (inputs.has_value() ? std::string("answer of the wrong size")
-                                      : inputs.error().message),
-              {.action = "posture.sweep", .status = "error"});
+    log::Warn(
+        "sweep: cannot read a batch of " + std::to_string(keys.size()) + " assets: " +
+            (inputs.has_value() ? std::string("answer of the wrong size") : inputs.error().message),
+        {.action = "posture.sweep", .status = "error"});
     report.failures += static_cast<int64_t>(keys.size());
     return;
   }

@@ -34,7 +34,7 @@ using ports::platform::PostureRecord;
 using ports::platform::PostureWrite;
 
 const Timestamp kT0 = FromUnixMillis(1'764'358'200'000);  // 2025-11-28T19:30:00Z
-const Timestamp kLater = kT0 + std::chrono::hours(1);    // every seeded record is overdue
+const Timestamp kLater = kT0 + std::chrono::hours(1);     // every seeded record is overdue
 
 class FixedClock : public Clock {
  public:
@@ -67,8 +67,7 @@ class StorePlatform final : public ports::platform::AssetSource,
     ++put_posture;
     return svc_.PutPosture(record.status.asset_key, record, expected, Meta());
   }
-  Result<AssetKeyPage> ListPostureDue(Timestamp now, std::string_view cursor,
-                                      int limit) override {
+  Result<AssetKeyPage> ListPostureDue(Timestamp now, std::string_view cursor, int limit) override {
     std::optional<ports::store::PostureDueKey> after;
     if (!cursor.empty()) after = cursors_.at(std::string(cursor));
     SECPLAT_ASSIGN_OR_RETURN(auto page, svc_.store().ListPostureDue(now, after, limit));
@@ -148,16 +147,16 @@ class StorePlatform final : public ports::platform::AssetSource,
     return OkStatus();
   }
 
-  std::atomic<int> get_asset{0}, get_posture{0}, put_posture{0}, inputs_calls{0},
-      put_batches{0}, record_event{0}, record_events{0};
+  std::atomic<int> get_asset{0}, get_posture{0}, put_posture{0}, inputs_calls{0}, put_batches{0},
+      record_event{0}, record_events{0};
   std::function<void(std::span<const std::string>)> before_inputs;
   std::function<Status(std::span<const core::model::Envelope>)> before_record_events;
   std::function<Status(std::span<const PostureWrite>)> before_put_batch;
 
  private:
   api::CallMeta Meta() const {
-    return {core::model::Actor{.token_id = "t-deriver", .name = "deriver",
-                               .role = core::model::Role::kService},
+    return {core::model::Actor{
+                .token_id = "t-deriver", .name = "deriver", .role = core::model::Role::kService},
             "req-deriver", clock_.Now()};
   }
   api::ApiService& svc_;
@@ -440,8 +439,8 @@ TEST_F(DeriverTest, AssetDeletedMidSweepIsSkipped) {
 // Verifies the sweep fails when the due list itself cannot be read (a store without its
 // schema), instead of reporting an empty sweep.
 TEST_F(DeriverTest, SweepFailsWhenDueListFails) {
-  auto bare = adapters::sqlite::SqliteStore::Open(
-      {.path = dir_ + "/bare.db", .apply_migrations = false});
+  auto bare =
+      adapters::sqlite::SqliteStore::Open({.path = dir_ + "/bare.db", .apply_migrations = false});
   ASSERT_TRUE(bare.has_value()) << bare.error().message;
   api::ApiService bare_svc(**bare);
   StorePlatform bare_platform(bare_svc, clock_);

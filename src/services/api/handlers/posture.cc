@@ -178,8 +178,8 @@ void RegisterPostureRoutes(Router& router, Deps d) {
               }});
   router.Add({"POST", "/api/v1/posture-batch/get", "getPostureBatch", Permission::kRead,
               [&svc](const RequestContext& ctx) {
-                auto keys = json::DecodePostureBatchGet(ctx.request.body,
-                                                        ports::platform::kMaxBatchItems);
+                auto keys =
+                    json::DecodePostureBatchGet(ctx.request.body, ports::platform::kMaxBatchItems);
                 if (!keys) return Fail(keys.error(), ctx);
                 auto r = svc.GetPostureInputs(*keys);
                 if (!r) return Fail(r.error(), ctx);
