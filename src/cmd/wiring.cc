@@ -184,8 +184,15 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHan
   opts.read_timeout = cfg.server.read_timeout;
   opts.idle_timeout = cfg.server.idle_timeout;
   opts.max_connections = cfg.server.max_connections;
+  // A successful write may have committed outbox rows: wake the relay so they go out now
+  // rather than at its next idle poll (publish latency, e.g. posture.changed to the notifier).
   auto server = adapters::http::Server::Start(
-      opts, [&api](const adapters::http::Request& r) { return FromApi(api.Handle(ToApi(r))); },
+      opts,
+      [&api, &relay](const adapters::http::Request& r) {
+        adapters::http::Response out = FromApi(api.Handle(ToApi(r)));
+        if (relay && r.method != "GET" && out.status >= 200 && out.status < 300) relay->Wake();
+        return out;
+      },
       [&api](int status, std::string_view message, const adapters::http::Request& partial) {
         return FromApi(api.Reject(status, message, ToApi(partial)));
       });

@@ -199,8 +199,10 @@ void OutboxRelay::Run(std::stop_token stop) {
         if (!report->queue_unavailable) continue;
       }
     }
+    // Wake() ends an idle wait, never an outage's backoff (writes would retry a down queue at
+    // the API's write rate).
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, stop, wait, [this] { return woken_; });
+    cv_.wait_for(lock, stop, wait, [this, failures] { return failures == 0 && woken_; });
     woken_ = false;
   }
   log::Info("outbox relay stopped", {.action = kAction,

@@ -72,11 +72,13 @@ class OutboxRelay {
 
   // RunOnce in a loop until `stop` is requested: again at once after publishing something;
   // otherwise waits Options::idle_poll, or a backoff (retry_min doubling to retry_max) while
-  // the store or the queue is unavailable. Every wait ends early on `stop` or Wake(). Never
-  // busy-loops. Logs transitions (queue lost / back) with action "outbox.relay".
+  // the store or the queue is unavailable. Every wait ends early on `stop`, an idle wait also
+  // on Wake() (a backoff does not). Never busy-loops. Logs transitions (queue lost / back) with
+  // action "outbox.relay".
   void Run(std::stop_token stop);
 
-  // Ends Run's current wait so it claims now (e.g. right after a write). Thread-safe.
+  // Ends Run's current idle wait so it claims now (the api calls it after every successful
+  // write). Thread-safe.
   void Wake();
 
   // retry_min * 2^(attempts - 1) capped at retry_max; attempts < 1 counts as 1. Pure.

@@ -454,5 +454,38 @@ TEST_F(OutboxRelayTest, RunBacksOffWhileTheQueueIsDownThenDeliversOnce) {
   ConsumeExactly(jobqueue::kScanStream, 6);
 }
 
+// Verifies Wake() does not cut a backoff short: the api wakes the relay after every write, and
+// while the queue is down that must not turn into one publish attempt per write.
+TEST_F(OutboxRelayTest, WakeDoesNotCutAnOutageBackoffShort) {
+  adapters::system::SystemClock clock;
+  OutboxRelay::Options o{.batch = 256,
+                         .idle_poll = milliseconds(10),
+                         .retry_min = seconds(1),
+                         .retry_max = seconds(1)};
+  faulty_->Set(FaultyQueue::Mode::kFail);
+  CreateJobs(2, clock.Now());
+  OutboxRelay relay(*store_, *faulty_, metrics_, clock, o);
+  std::jthread runner([&](std::stop_token st) { relay.Run(st); });
+  auto start = std::chrono::steady_clock::now();
+  while (faulty_->publish_calls() < 1 && std::chrono::steady_clock::now() - start < seconds(10))
+    std::this_thread::sleep_for(milliseconds(1));
+  ASSERT_EQ(faulty_->publish_calls(), 1);
+  // 100 wakes within the 1 s backoff: still one attempt.
+  for (int i = 0; i < 100; ++i) {
+    relay.Wake();
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  EXPECT_EQ(faulty_->publish_calls(), 1);
+  // After the backoff it tries again; once the queue is back, a wake is honoured again.
+  faulty_->Set(FaultyQueue::Mode::kPass);
+  auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (*store_->CountUnsent() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_EQ(*store_->CountUnsent(), 0);
+  runner.request_stop();
+  runner.join();
+  ConsumeExactly(jobqueue::kScanStream, 2);
+}
+
 }  // namespace
 }  // namespace secplat::services::relay
