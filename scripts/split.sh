@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The production shape on one machine, without Docker: PostgreSQL 15 and Redis 7 on loopback in
-# a state directory, then every role as its own process (api, scheduler, two workers, deriver),
+# a state directory, then every role as its own process (api, scheduler, two workers, deriver,
+# and the notifier when SECPLAT_NOTIFIER_ROUTES_FILE names a routes file),
 # each on the real engines. The local equivalent of `docker compose up`.
 #
 #   bash scripts/split.sh start [DIR]    # DIR default: ./split (created); prints the API URL
@@ -89,6 +90,14 @@ start() {
     "$BIN" "${role%-*}" >"$DIR/logs/$role.log" 2>&1 &
     record "$role" $!
   done
+  # The notifier needs a routes file (deploy/notifier.example.yaml) and the channels' secrets in
+  # the environment; without SECPLAT_NOTIFIER_ROUTES_FILE it is not started.
+  if [ -n "${SECPLAT_NOTIFIER_ROUTES_FILE:-}" ]; then
+    "$BIN" notifier >"$DIR/logs/notifier.log" 2>&1 &
+    record notifier $!
+  else
+    echo "split: notifier not started (set SECPLAT_NOTIFIER_ROUTES_FILE to a routes file)"
+  fi
   {
     echo "SECPLAT_PLATFORM_API_URL=$SECPLAT_PLATFORM_API_URL"
     echo "SECPLAT_STORAGE_DATABASE_URL=$SECPLAT_STORAGE_DATABASE_URL"
