@@ -401,9 +401,8 @@ TEST_F(SplitE2e, ScansFindingsPostureSurviveAKilledWorkerAndAPostgresRestart) {
     EXPECT_EQ(err["retryable"], true) << r.body;
     EXPECT_FALSE(err["request_id"].get<std::string>().empty()) << r.body;
     std::string retry_after(r.Header("retry-after"));
-    if (!retry_after.empty()) {
-      EXPECT_GT(std::stoi(retry_after), 0) << "Retry-After: " << retry_after;
-    }
+    ASSERT_FALSE(retry_after.empty()) << "503 without Retry-After";
+    EXPECT_GT(std::stoi(retry_after), 0) << "Retry-After: " << retry_after;
     json scan = {{"asset_key", "git-site"}, {"scan_type", "health_http"}};
     auto w = h_->Call("POST", "/api/v1/scans", scan.dump(), h_->analyst_token);
     EXPECT_EQ(w.status, 503) << w.body;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <exception>
+#include <vector>
 
 #include "adapters/json/codec.h"
 #include "adapters/system/crypto.h"
@@ -44,6 +45,9 @@ ApiResponse ErrorResponse(const Error& error, std::string_view request_id) {
   }
   if (error.code == ErrorCode::kUnauthenticated)
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"secplat\"");
+  // A dependency (store, queue) is down: tell clients when to come back (RFC 9110 §10.2.3)
+  // rather than leaving them to retry at once.
+  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
   r.body = adapters::json::EncodeError(ErrorCodeName(error.code), message, IsRetryable(error.code),
                                        request_id);
   return r;
@@ -51,10 +55,10 @@ ApiResponse ErrorResponse(const Error& error, std::string_view request_id) {
 
 namespace {
 ApiResponse WithRetryAfter(ApiResponse r, Duration retry_after) {
-  if (retry_after.count() > 0)
-    r.headers.emplace_back(
-        "Retry-After",
-        std::to_string(std::chrono::ceil<std::chrono::seconds>(retry_after).count()));
+  if (retry_after.count() <= 0) return r;
+  std::erase_if(r.headers, [](const auto& h) { return h.first == "Retry-After"; });
+  r.headers.emplace_back(
+      "Retry-After", std::to_string(std::chrono::ceil<std::chrono::seconds>(retry_after).count()));
   return r;
 }
 }  // namespace
