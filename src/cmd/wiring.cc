@@ -17,6 +17,7 @@
 #include "jobqueue/embedded_queue.h"
 #include "jobqueue/redis_streams_queue.h"
 #include "log/logger.h"
+#include "services/api/housekeeping.h"
 #include "services/api/http_api.h"
 #include "services/api/metered_store.h"
 #include "services/relay/outbox_relay.h"
@@ -168,6 +169,11 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHan
 
   // The outbox relay publishes what API writes committed; it never runs in a request's path,
   // so a queue outage delays messages but never fails a request.
+  // Notification history past its retention goes hourly (only the api opens the database).
+  services::api::Housekeeping housekeeping(
+      metered, clock, {.retention = cfg.notifier.retention, .interval = std::chrono::hours(1)});
+  std::jthread housekeeping_thread([&housekeeping](std::stop_token st) { housekeeping.Run(st); });
+
   std::unique_ptr<services::relay::OutboxRelay> relay;
   std::jthread relay_thread;
   if (queue) {
@@ -219,6 +225,8 @@ int RunApiServer(const config::Config& cfg, ports::store::Store& store, QueueHan
     relay_thread.request_stop();
     relay_thread.join();
   }
+  housekeeping_thread.request_stop();
+  housekeeping_thread.join();
   log::Info("stopped", {.action = "api.stop", .status = "stopped"});
   return 0;
 }

@@ -156,6 +156,9 @@ struct NotifierConfig {
   Duration claim_lease{};     // > 0: a send claimed this long ago is retried by anyone
   int max_attempts = 0;       // 1..100 attempts per delivery; then a dead letter
   std::string external_url;   // SecPlat's URL for links in messages; "" = no links
+  // > 0: the api deletes delivered/failed/dead deliveries (with their attempts) and routing
+  // records older than this, hourly (services/api/housekeeping.h).
+  Duration retention{};
   bool operator==(const NotifierConfig&) const = default;
 };
 

@@ -62,6 +62,7 @@ Config DefaultConfig() {
   c.notifier.claim_lease = seconds(120);
   c.notifier.max_attempts = 10;
   c.notifier.external_url = "";
+  c.notifier.retention = std::chrono::hours(24 * 30);
   return c;
 }
 

@@ -471,6 +471,7 @@ std::vector<Field> BuildFields() {
       IntField("notifier", "max_attempts", &C::notifier, &Ntf::max_attempts, 1, 100),
       StringField("notifier", "external_url", &C::notifier, &Ntf::external_url,
                   &CheckOptionalHttpUrl, /*is_url=*/true),
+      DurationField("notifier", "retention", &C::notifier, &Ntf::retention),
   };
 }
 
