@@ -50,8 +50,11 @@ struct WorkerOptions {
   int max_in_flight = 256;  // scans running at once in this process
   int api_threads = 4;      // threads making (blocking) API calls around the scans
   Duration lease = std::chrono::seconds(60);
+  // Retries of a message whose API calls failed (API or store outage). Full jitter, so the
+  // budget must outlast an ordinary restart of PostgreSQL or the api: 12 attempts spread over
+  // ~6 min on average (2 s doubling to 2 min) before a dead letter.
   jobqueue::RetryPolicy retry{
-      .base = std::chrono::seconds(2), .cap = std::chrono::minutes(5), .max_attempts = 5};
+      .base = std::chrono::seconds(2), .cap = std::chrono::minutes(2), .max_attempts = 12};
   ScanOptions scan;
 };
 
