@@ -264,6 +264,24 @@ TYPED_TEST(PostureStoreContract, UnknownAndDeletedAssets) {
   EXPECT_TRUE(due->items.empty());
 }
 
+// Verifies a soft-deleted asset created again under the same key starts without a posture
+// record (never derived: version 0 writes it afresh), not with its old incarnation's.
+TYPED_TEST(PostureStoreContract, RecreatedAssetStartsWithoutItsOldRecord) {
+  this->MustCreateAsset("again");
+  this->MustPut(MakePosture("again", kDown4), 0);
+  ASSERT_TRUE(this->store().DeleteAsset("again", MakeWriteContext(kT0)).has_value());
+  this->MustCreateAsset("again");
+  auto got = this->store().GetPosture("again");
+  ASSERT_TRUE(got.has_value()) << Describe(got);
+  EXPECT_FALSE(got->has_value()) << "the old record came back";
+  auto stale_write = this->store().PutPosture(MakePosture("again", kUp3), 1, MakeWriteContext(kT0));
+  ASSERT_FALSE(stale_write.has_value());
+  EXPECT_EQ(stale_write.error().code, ErrorCode::kConflict);
+  auto fresh = this->store().PutPosture(MakePosture("again", kUp3), 0, MakeWriteContext(kT0));
+  ASSERT_TRUE(fresh.has_value()) << Describe(fresh);
+  EXPECT_EQ(fresh->version, 1);
+}
+
 // Verifies malformed records are refused with kInvalidArgument and store nothing.
 TYPED_TEST(PostureStoreContract, RejectsMalformedRecords) {
   this->MustCreateAsset("web-1");

@@ -156,6 +156,9 @@ Result<Asset> PgStore::CreateAsset(const Asset& asset, const WriteContext& ctx) 
       return Unexpected(ErrorCode::kConflict,
                         "asset " + internal::Quoted(asset.asset_key) + " already exists");
     }
+    // A revived key starts a new life: its posture is derived afresh (unknown until its first
+    // result); the old incarnation's transitions stay in the event log.
+    if (existing) c.Exec(tx, "DELETE FROM asset_status WHERE asset_key = $1", a.asset_key);
     internal::InsertAudit(c, tx, ctx, "asset.create", Target(a.asset_key),
                           existing ? sqlite::internal::AssetJson(*existing) : "",
                           sqlite::internal::AssetJson(a));

@@ -163,6 +163,14 @@ Result<Asset> SqliteStore::CreateAsset(const Asset& asset, const WriteContext& c
     a.id = existing ? existing->id : 0;
     a.version = existing ? existing->version + 1 : 1;
     SECPLAT_RETURN_IF_ERROR(WriteAsset(db, a, /*children=*/true));
+    if (existing) {
+      // A revived key starts a new life: its posture is derived afresh (unknown until its first
+      // result); the old incarnation's transitions stay in the event log.
+      SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                               db.Prepare("DELETE FROM asset_status WHERE asset_key = ?1"));
+      s->Bind(1, a.asset_key);
+      SECPLAT_RETURN_IF_ERROR(s->Run());
+    }
     SECPLAT_RETURN_IF_ERROR(internal::InsertAudit(db, ctx, "asset.create", Target(a.asset_key),
                                                   existing ? internal::AssetJson(*existing) : "",
                                                   internal::AssetJson(a)));
