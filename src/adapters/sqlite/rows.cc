@@ -224,7 +224,7 @@ std::string EventJson(const StoredEvent& e) {
   } else {
     w.Key("severity").Null();
   }
-  w.Key("payload").RawOrString(e.envelope.payload_json);
+  w.Key("payload_bytes").Int(static_cast<int64_t>(e.envelope.payload_json.size()));
   w.Key("received_at").Time(e.received_at);
   w.EndObject();
   return w.Take();

@@ -47,7 +47,8 @@ Result<core::model::ApiToken> ReadToken(const Statement& s);
 core::model::AuditEntry ReadAudit(const Statement& s);
 
 // JSON text of a record for audit_log. Scan jobs omit log_output (log_bytes instead) and
-// tokens omit secret_hash: audit rows must not copy logs or secrets.
+// tokens omit secret_hash: audit rows must not copy logs or secrets. Events omit the payload
+// (payload_bytes instead): the event row itself is immutable and keeps it.
 std::string AssetJson(const core::model::Asset& a);
 std::string FindingJson(const core::model::Finding& f);
 std::string EventJson(const core::model::StoredEvent& e);

@@ -71,8 +71,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   SECPLAT_RETURN_IF_ERROR(writer->Exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"));
   // Checkpoint every ~40 MiB of WAL instead of SQLite's default ~4 MiB: each checkpoint copies
   // pages back and fsyncs, and at thousands of small writes a second the default ran dozens of
-  // them per second. A larger page cache keeps the hot indexes (finding_key, asset_key) in
-  // memory.
+  // them per second (for a file, the Checkpointer below takes over with the same threshold). A
+  // larger page cache keeps the hot indexes (finding_key, asset_key) in memory.
   SECPLAT_RETURN_IF_ERROR(
       writer->Exec("PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -65536;"));
 
@@ -93,6 +93,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   }
   store->readers_ =
       std::make_unique<ReadPool>(std::move(readers), store->writer_.get(), &store->write_mu_);
+  if (!memory) {
+    // Checkpoints (each with an fsync of the database file) off the writer's path; see
+    // checkpointer.h. Same threshold as before: ~40 MiB of WAL.
+    SECPLAT_ASSIGN_OR_RETURN(store->checkpointer_,
+                             Checkpointer::Start(options.path, store->writer_->raw(), 10000));
+  }
   return store;
 }
 

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/sqlite/checkpointer.h"
 #include "adapters/sqlite/connection.h"
 #include "core/common/result.h"
 #include "core/common/time.h"
@@ -210,6 +211,8 @@ class SqliteStore final : public ports::store::Store {
   std::mutex write_mu_;  // guards writer_ (and readers borrowing it for :memory:)
   std::unique_ptr<Connection> writer_;
   std::unique_ptr<ReadPool> readers_;
+  // Declared last, so it stops (and unhooks the writer) before the connections close.
+  std::unique_ptr<Checkpointer> checkpointer_;  // file databases only
 };
 
 }  // namespace secplat::adapters::sqlite

@@ -296,8 +296,10 @@ TEST_F(SqliteStoreTest, ReadersRunAlongsideTheWriter) {
   constexpr int kWrites = 200;
   std::thread writer([&] {
     for (int i = 0; i < kWrites; ++i) {
-      auto r = store->UpsertFinding(MakeObservation("k" + std::to_string(i % 20), "web-1", kT0),
-                                    MakeWriteContext(kT0));
+      // Distinct sightings (the same observed_at twice would be one sighting reported again).
+      auto r = store->UpsertFinding(
+          MakeObservation("k" + std::to_string(i % 20), "web-1", kT0 + Duration(i)),
+          MakeWriteContext(kT0));
       ASSERT_TRUE(r.has_value()) << Describe(r);
     }
   });
