@@ -290,6 +290,17 @@ std::vector<std::string> SplitList(const std::string& text) {
 
 }  // namespace
 
+Result<services::deriver::DeriverOptions> DeriverOptionsFromConfig(const config::Config& cfg) {
+  SECPLAT_ASSIGN_OR_RETURN(core::model::PostureRules rules, PostureRulesFromConfig(cfg));
+  services::deriver::DeriverOptions o;
+  o.rules = std::move(rules);
+  o.sweep_interval = cfg.deriver.sweep_interval;
+  o.concurrency = cfg.deriver.concurrency;
+  o.sweep_batch = cfg.deriver.sweep_batch;
+  o.sweep_in_flight = cfg.deriver.sweep_in_flight;
+  return o;
+}
+
 services::worker::WorkerOptions WorkerOptionsFromConfig(const config::Config& cfg) {
   services::worker::WorkerOptions options;
   options.max_in_flight = cfg.worker.max_in_flight;

@@ -16,6 +16,7 @@
 #include "core/model/posture.h"
 #include "jobqueue/job_queue.h"
 #include "ports/store/store.h"
+#include "services/deriver/deriver.h"
 #include "services/worker/worker.h"
 
 namespace secplat::cmd {
@@ -73,6 +74,10 @@ services::worker::WorkerOptions WorkerOptionsFromConfig(const config::Config& cf
 
 // The global posture rules from posture.*. Errors: kInvalidArgument (ValidateRules' message).
 Result<core::model::PostureRules> PostureRulesFromConfig(const config::Config& cfg);
+
+// The deriver's options from deriver.* and posture.* (rules, sweep, concurrency).
+// Errors: those of PostureRulesFromConfig.
+Result<services::deriver::DeriverOptions> DeriverOptionsFromConfig(const config::Config& cfg);
 
 // The API client roles other than api use (platform.api_url + platform.token). Errors:
 // kInvalidArgument when no token is configured (the message names the settings to use).

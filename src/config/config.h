@@ -130,6 +130,8 @@ struct WorkerConfig {
 struct DeriverConfig {
   Duration sweep_interval{};  // > 0: how often overdue assets are looked at (staleness)
   int concurrency = 0;        // 1..64 derive messages at once
+  int sweep_batch = 0;        // 1..1000 due assets per sweep batch (one read, one write)
+  int sweep_in_flight = 0;    // 1..16 sweep batches at once
   bool operator==(const DeriverConfig&) const = default;
 };
 

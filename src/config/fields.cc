@@ -452,6 +452,8 @@ std::vector<Field> BuildFields() {
 
       DurationField("deriver", "sweep_interval", &C::deriver, &DeriverConfig::sweep_interval),
       IntField("deriver", "concurrency", &C::deriver, &DeriverConfig::concurrency, 1, 64),
+      IntField("deriver", "sweep_batch", &C::deriver, &DeriverConfig::sweep_batch, 1, 1000),
+      IntField("deriver", "sweep_in_flight", &C::deriver, &DeriverConfig::sweep_in_flight, 1, 16),
 
       IntField("posture", "fail_threshold", &C::posture, &PostureConfig::fail_threshold, 1, 100),
       IntField("posture", "recover_threshold", &C::posture, &PostureConfig::recover_threshold, 1,

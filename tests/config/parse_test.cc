@@ -442,7 +442,7 @@ TEST(Environment, EveryKeyHasAVariable) {
     EXPECT_EQ(r.config, DefaultConfig()) << name;
     ++keys;
   }
-  EXPECT_EQ(keys, 50);
+  EXPECT_EQ(keys, 52);
 }
 
 // Verifies a URL password is refused from the environment too, and never echoed.

@@ -99,6 +99,8 @@ TEST(DumpEffective, PrintsEveryKeyOfTheDefaults) {
             "deriver:\n"
             "  sweep_interval: 30s\n"
             "  concurrency: 4\n"
+            "  sweep_batch: 1000\n"
+            "  sweep_in_flight: 3\n"
             "posture:\n"
             "  fail_threshold: 3\n"
             "  recover_threshold: 2\n"
@@ -113,7 +115,8 @@ TEST(DumpEffective, PrintsEveryKeyOfTheDefaults) {
             "  sweep_interval: 5s\n"
             "  claim_lease: 2m\n"
             "  max_attempts: 10\n"
-            "  external_url: \"\"\n");
+            "  external_url: \"\"\n"
+            "  retention: 30d\n");
 }
 
 // Verifies a dump without secrets parses back to the same config, so check-config output can

@@ -25,9 +25,9 @@ Subcommand DeriverSubcommand() {
           auto cfg = LoadConfigOrReport(global.config_path);
           if (!cfg) return 2;
           InitLogging(*cfg, "deriver");
-          auto rules = PostureRulesFromConfig(*cfg);
-          if (!rules) {
-            std::fprintf(stderr, "secplat deriver: posture: %s\n", rules.error().message.c_str());
+          auto options = DeriverOptionsFromConfig(*cfg);
+          if (!options) {
+            std::fprintf(stderr, "secplat deriver: posture: %s\n", options.error().message.c_str());
             return 2;
           }
           auto api = MakePlatformClient(*cfg, "deriver");
@@ -43,9 +43,7 @@ Subcommand DeriverSubcommand() {
           adapters::system::SystemClock clock;
           adapters::metrics::PrometheusMetrics metrics;
           services::deriver::Deriver deriver(*queue->queue, **api, **api, **api, clock, metrics,
-                                             {.rules = *rules,
-                                              .sweep_interval = cfg->deriver.sweep_interval,
-                                              .concurrency = cfg->deriver.concurrency});
+                                             *options);
           if (*once) {
             auto r = deriver.SweepOnce();
             if (!r) {

@@ -132,14 +132,14 @@ class InProcessRoles {
             .base_url = "http://127.0.0.1:" + std::to_string(port), .token = token_});
     auto queue = OpenQueue(cfg_);
     auto prober = adapters::probe::CurlProber::Create(ProberOptionsFromConfig(cfg_));
-    auto rules = PostureRulesFromConfig(cfg_);
-    if (!queue || !prober || !rules) {
+    auto deriver_options = DeriverOptionsFromConfig(cfg_);
+    if (!queue || !prober || !deriver_options) {
       log::Error("cannot start the in-process roles",
                  {.action = "up.roles",
                   .status = "failed",
                   .extra = {{"error", !queue    ? queue.error().message
                                       : !prober ? prober.error().message
-                                                : rules.error().message}}});
+                                                : deriver_options.error().message}}});
       return;
     }
     queue_ = std::move(*queue);
@@ -150,11 +150,8 @@ class InProcessRoles {
     worker_ = std::make_unique<services::worker::Worker>(*queue_.queue, *api_, *api_, *api_,
                                                          *prober_, *prober_, clock_, metrics_,
                                                          WorkerOptionsFromConfig(cfg_));
-    deriver_ = std::make_unique<services::deriver::Deriver>(
-        *queue_.queue, *api_, *api_, *api_, clock_, metrics_,
-        services::deriver::DeriverOptions{.rules = *rules,
-                                          .sweep_interval = cfg_.deriver.sweep_interval,
-                                          .concurrency = cfg_.deriver.concurrency});
+    deriver_ = std::make_unique<services::deriver::Deriver>(*queue_.queue, *api_, *api_, *api_,
+                                                            clock_, metrics_, *deriver_options);
     threads_.emplace_back([this] { scheduler_->Run(stop_); });
     threads_.emplace_back([this] {
       (void)worker_->Run(stop_);
