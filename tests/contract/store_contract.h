@@ -552,8 +552,8 @@ TYPED_TEST(StoreContract, ConcurrentUpsertsOfOneNewKeyMakeOneRow) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
-      results[i] = this->store().UpsertFinding(MakeObservation("race", "web-1", kT0 + Duration(i)),
-                                               MakeWriteContext(kT0));  // distinct sightings
+      results[i] =
+          this->store().UpsertFinding(MakeObservation("race", "web-1", kT0), MakeWriteContext(kT0));
     });
   }
   for (auto& t : threads) t.join();
@@ -1218,8 +1218,8 @@ TYPED_TEST(StoreContract, EventsYieldOneOutboxRowForTheirConsumer) {
   ASSERT_EQ(completed.event_type, EventType::kScanCompleted);
   ASSERT_TRUE(s.AppendEvent(completed, MakeWriteContext(kT0)).has_value());
   ASSERT_TRUE(s.AppendEvent(completed, MakeWriteContext(kT0 + minutes(1))).has_value());
-  core::model::Envelope updated = MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000a3", "web-1", kT0,
-                                               EventType::kFindingUpdated);
+  core::model::Envelope updated = MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000a3", "web-1",
+                                               kT0, EventType::kFindingUpdated);
   ASSERT_TRUE(s.AppendEvent(updated, MakeWriteContext(kT0)).has_value());
 
   EXPECT_EQ(*s.CountUnsent(), 2);

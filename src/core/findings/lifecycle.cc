@@ -29,9 +29,6 @@ Finding NewFinding(const FindingObservation& obs, Timestamp now) {
 }
 
 Finding ApplyObservation(Finding f, const FindingObservation& obs, Timestamp now) {
-  // The same sighting reported again (a retried request, a re-sent batch): already folded in.
-  if (obs.observed_at && (*obs.observed_at == f.last_seen || *obs.observed_at == f.first_seen))
-    return f;
   Timestamp seen = obs.observed_at.value_or(now);
   f.occurrences += 1;
   f.first_seen = std::min(f.first_seen, seen);

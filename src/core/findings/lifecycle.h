@@ -31,9 +31,7 @@ struct StatusChange {
 // A finding seen for the first time. `obs.observed_at` unset means `now`.
 model::Finding NewFinding(const model::FindingObservation& obs, Timestamp now);
 
-// Folds a later (or, out of order, earlier) sighting into `f`. A sighting whose observed_at
-// equals f.first_seen or f.last_seen is the same sighting reported again (a retried request)
-// and changes nothing (same `f` back); without observed_at every call is a new sighting.
+// Folds a later (or, out of order, earlier) sighting into `f`:
 // - occurrences + 1; first_seen/last_seen widen to include the sighting;
 // - title, severity, category and evidence follow the newest sighting only;
 // - resolved is reopened (resolved_at cleared); false_positive stays; accepted stays until

@@ -33,36 +33,6 @@ TEST(Lifecycle, RepeatedSightingUpdatesCountsAndTimes) {
   EXPECT_EQ(f.title, "new title");
 }
 
-// Verifies the same sighting reported again (a retried findings request) changes nothing: no
-// second occurrence, and a finding resolved since is not reopened by the replay.
-TEST(Lifecycle, SameSightingReportedAgainIsNotCountedTwice) {
-  auto f = NewFinding(Obs(kT0), kT0);
-  f = ApplyObservation(f, Obs(kT0 + std::chrono::minutes(5)), kT0 + std::chrono::minutes(5));
-  ASSERT_EQ(f.occurrences, 2);
-  const auto again_last =
-      ApplyObservation(f, Obs(kT0 + std::chrono::minutes(5)), kT0 + std::chrono::minutes(6));
-  EXPECT_EQ(again_last.occurrences, 2);
-  EXPECT_EQ(again_last.updated_at, f.updated_at);  // nothing changed, not even the write time
-  const auto again_first = ApplyObservation(f, Obs(kT0), kT0 + std::chrono::minutes(6));
-  EXPECT_EQ(again_first.occurrences, 2);
-  EXPECT_EQ(again_first.first_seen, kT0);
-  auto resolved = ApplyStatusChange(f, {.to = FindingStatus::kResolved, .reason = "fixed"},
-                                    kT0 + std::chrono::minutes(10));
-  ASSERT_TRUE(resolved.has_value());
-  EXPECT_EQ(ApplyObservation(*resolved, Obs(kT0 + std::chrono::minutes(5)),
-                             kT0 + std::chrono::minutes(11))
-                .status,
-            FindingStatus::kResolved);
-  // A sighting between the two is new.
-  EXPECT_EQ(ApplyObservation(f, Obs(kT0 + std::chrono::minutes(2)), kT0 + std::chrono::minutes(6))
-                .occurrences,
-            3);
-  // Without observed_at every report is a sighting at `now`.
-  auto no_time = Obs(kT0);
-  no_time.observed_at.reset();
-  EXPECT_EQ(ApplyObservation(f, no_time, kT0 + std::chrono::minutes(7)).occurrences, 3);
-}
-
 // Verifies an older, out-of-order sighting widens first_seen but does not overwrite content.
 TEST(Lifecycle, OlderSightingDoesNotOverwriteNewerContent) {
   auto f = NewFinding(Obs(kT0, "current"), kT0);
