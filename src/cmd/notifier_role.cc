@@ -33,8 +33,9 @@ Result<std::unique_ptr<NotifierRole>> NotifierRole::Make(const config::Config& c
   std::unique_ptr<NotifierRole> role(new NotifierRole(std::move(*file)));
   std::vector<services::notifier::ChannelBinding> bindings;
   for (const auto& channel : role->file_.channels) {
-    bindings.push_back(
-        {.channel = channel.get(), .rate_limit = role->file_.rate_limits.at(channel->name())});
+    bindings.push_back({.channel = channel.get(),
+                        .rate_limit = role->file_.rate_limits.at(channel->name()),
+                        .max_in_flight = role->file_.max_in_flight.at(channel->name())});
   }
   // Each sender thread its own CurlSender, so a hanging provider never stalls another channel.
   services::notifier::SenderFactory make_sender = []() -> std::unique_ptr<ports::HttpSender> {

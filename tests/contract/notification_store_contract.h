@@ -979,6 +979,213 @@ TYPED_TEST(NotificationStoreContract, DeleteNotificationsBeforeDeletesOnlyOldTer
   EXPECT_TRUE(this->Attempts("old-dead").empty());
 }
 
+// ---- batches -------------------------------------------------------------------------------
+
+// Verifies GetNotifyLogs answers one entry per key in request order (nullopt for an unknown
+// key, repeated keys answered each time) and refuses more than 1000 keys.
+TYPED_TEST(NotificationStoreContract, GetNotifyLogsAnswersEachKeyInOrder) {
+  StoredNotifyLog a = this->MustPutLog(MakeLog("slack-ops", "web-1/health", true, At(10)), 0);
+  StoredNotifyLog b = this->MustPutLog(MakeLog("hook", "web-2/posture", false, std::nullopt), 0);
+  b = this->MustPutLog(MakeLog("hook", "web-2/posture", true, At(20)), 1, At(5));
+  std::vector<ports::store::NotifyLogKey> keys = {{"hook", "web-2/posture"},
+                                                  {"hook", "missing"},
+                                                  {"slack-ops", "web-1/health"},
+                                                  {"hook", "web-2/posture"}};
+  auto got = this->store().GetNotifyLogs(keys);
+  ASSERT_TRUE(got.has_value()) << Describe(got);
+  ASSERT_EQ(got->size(), 4u);
+  ASSERT_TRUE((*got)[0].has_value());
+  EXPECT_EQ(*(*got)[0], b);
+  EXPECT_FALSE((*got)[1].has_value());
+  ASSERT_TRUE((*got)[2].has_value());
+  EXPECT_EQ(*(*got)[2], a);
+  ASSERT_TRUE((*got)[3].has_value());
+  EXPECT_EQ((*got)[3]->version, 2);
+  auto empty = this->store().GetNotifyLogs({});
+  ASSERT_TRUE(empty.has_value()) << Describe(empty);
+  EXPECT_TRUE(empty->empty());
+  std::vector<ports::store::NotifyLogKey> many(1001, {"hook", "web-2/posture"});
+  auto too_many = this->store().GetNotifyLogs(many);
+  ASSERT_FALSE(too_many.has_value());
+  EXPECT_EQ(too_many.error().code, ErrorCode::kInvalidArgument);
+}
+
+// Verifies PutDeliveries compare-and-sets each item on its own in one call: the right versions
+// are stored (version + 1, attempts appended); a stale version, a terminal row, an unknown key
+// and an invalid row are that item's error (kConflict, kConflict, kNotFound,
+// kInvalidArgument) and change nothing, while the other items are kept.
+TYPED_TEST(NotificationStoreContract, PutDeliveriesCompareAndSetPerItem) {
+  StoredDeliveryRow a = this->MustCreate(MakeDelivery("ntf_a", "evt_a", "hook"));
+  StoredDeliveryRow b = this->MustCreate(MakeDelivery("ntf_b", "evt_b", "hook"));
+  StoredDeliveryRow c = this->MustCreate(MakeDelivery("ntf_c", "evt_c", "hook"));
+  StoredDeliveryRow done = c;
+  done.state = DeliveryState::kDelivered;
+  done.attempts = 1;
+  done = this->MustPut(done, 1, MakeAttempt("ntf_c", 1, At(1)), At(1));
+  ASSERT_EQ(done.version, 2);
+
+  StoredDeliveryRow a2 = a;
+  a2.state = DeliveryState::kDelivered;
+  a2.attempts = 1;
+  a2.next_attempt_at.reset();
+  a2.document = Doc("a delivered");
+  StoredDeliveryRow b_stale = b;
+  b_stale.sending = true;
+  StoredDeliveryRow c_late = done;
+  c_late.state = DeliveryState::kRetrying;
+  StoredDeliveryRow ghost = MakeDelivery("ntf_ghost", "evt_g", "hook");
+  StoredDeliveryRow invalid = b;
+  invalid.channel.clear();
+  StoredDeliveryRow b_claim = b;
+  b_claim.sending = true;
+  b_claim.document = Doc("b claimed");
+  std::vector<ports::store::DeliveryPutRow> items = {
+      {.row = a2, .expected_version = 1, .attempt = MakeAttempt("ntf_a", 1, At(7))},
+      {.row = b_stale, .expected_version = 5, .attempt = std::nullopt},
+      {.row = c_late, .expected_version = 2, .attempt = std::nullopt},
+      {.row = ghost, .expected_version = 1, .attempt = std::nullopt},
+      {.row = invalid, .expected_version = 1, .attempt = std::nullopt},
+      {.row = b_claim, .expected_version = 1, .attempt = std::nullopt}};
+  auto r = this->store().PutDeliveries(items, MakeWriteContext(At(8)));
+  ASSERT_TRUE(r.has_value()) << Describe(r);
+  ASSERT_EQ(r->size(), items.size());
+  ASSERT_TRUE((*r)[0].has_value()) << Describe((*r)[0]);
+  StoredDeliveryRow a_expected = a2;
+  a_expected.version = 2;
+  a_expected.updated_at = At(8);
+  EXPECT_EQ(*(*r)[0], a_expected);
+  EXPECT_EQ(this->MustGet("ntf_a"), a_expected);
+  EXPECT_EQ(this->Attempts("ntf_a"),
+            std::vector<DeliveryAttemptRow>{MakeAttempt("ntf_a", 1, At(7))});
+  ASSERT_FALSE((*r)[1].has_value());
+  EXPECT_EQ((*r)[1].error().code, ErrorCode::kConflict);
+  ASSERT_FALSE((*r)[2].has_value());
+  EXPECT_EQ((*r)[2].error().code, ErrorCode::kConflict);
+  EXPECT_NE((*r)[2].error().message.find("delivered"), std::string::npos)
+      << (*r)[2].error().message;
+  EXPECT_EQ(this->MustGet("ntf_c"), done);
+  ASSERT_FALSE((*r)[3].has_value());
+  EXPECT_EQ((*r)[3].error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(this->store().GetDelivery("ntf_ghost").has_value());
+  ASSERT_FALSE((*r)[4].has_value());
+  EXPECT_EQ((*r)[4].error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE((*r)[5].has_value()) << Describe((*r)[5]);
+  EXPECT_EQ((*r)[5]->version, 2);
+  EXPECT_TRUE(this->MustGet("ntf_b").sending);
+  EXPECT_EQ(this->MustGet("ntf_b").document, Doc("b claimed"));
+
+  // A duplicate attempt number is that item's conflict; its delivery update is undone too.
+  auto dup = this->store().PutDeliveries(
+      std::vector<ports::store::DeliveryPutRow>{{.row = this->MustGet("ntf_b"),
+                                                 .expected_version = 2,
+                                                 .attempt = MakeAttempt("ntf_b", 1, At(9))},
+                                                {.row = this->MustGet("ntf_b"),
+                                                 .expected_version = 3,
+                                                 .attempt = MakeAttempt("ntf_b", 1, At(9))}},
+      MakeWriteContext(At(9)));
+  ASSERT_TRUE(dup.has_value()) << Describe(dup);
+  ASSERT_TRUE((*dup)[0].has_value()) << Describe((*dup)[0]);
+  ASSERT_FALSE((*dup)[1].has_value());
+  EXPECT_EQ((*dup)[1].error().code, ErrorCode::kConflict);
+  EXPECT_EQ(this->MustGet("ntf_b").version, 3);
+  EXPECT_EQ(this->Attempts("ntf_b").size(), 1u);
+
+  std::vector<ports::store::DeliveryPutRow> many(1001, {.row = b, .expected_version = 1});
+  auto too_many = this->store().PutDeliveries(many, MakeWriteContext(At(10)));
+  ASSERT_FALSE(too_many.has_value());
+  EXPECT_EQ(too_many.error().code, ErrorCode::kInvalidArgument);
+}
+
+// Verifies WriteEventBatch stores each event all or nothing, in order: an event's deliveries
+// (created, or the existing row with created = false), its log entries (compare-and-set, so a
+// later event of the batch continues from an earlier one's version) and its routing; an event
+// whose log compare-and-set lost keeps nothing (not its new delivery, not its routing) and
+// answers kConflict, while the events around it are stored.
+TYPED_TEST(NotificationStoreContract, WriteEventBatchIsAllOrNothingPerEvent) {
+  this->MustCreate(MakeDelivery("ntf_old", "evt_0", "hook"));
+  this->MustPutLog(MakeLog("hook", "web-9/posture", true, std::nullopt), 0);  // version 1
+
+  ports::store::EventWrites first;
+  first.deliveries = {MakeDelivery("ntf_1", "evt_1", "hook"),
+                      MakeDelivery("ntf_old", "evt_0", "hook")};
+  first.logs = {{.row = MakeLog("hook", "web-1/posture", true, At(100)), .expected_version = 0}};
+  first.routing = MakeRouting("evt_1", "web-1", At(1));
+  ports::store::EventWrites second;  // same key as `first`: continues from its version
+  second.deliveries = {MakeDelivery("ntf_2", "evt_2", "hook")};
+  second.logs = {
+      {.row = MakeLog("hook", "web-1/posture", false, std::nullopt), .expected_version = 1}};
+  second.routing = MakeRouting("evt_2", "web-1", At(2));
+  ports::store::EventWrites lost;  // stale version: nothing of it may stay
+  lost.deliveries = {MakeDelivery("ntf_3", "evt_3", "hook")};
+  lost.logs = {
+      {.row = MakeLog("hook", "web-2/posture", true, std::nullopt), .expected_version = 0},
+      {.row = MakeLog("hook", "web-9/posture", false, std::nullopt), .expected_version = 0}};
+  lost.routing = MakeRouting("evt_3", "web-2", At(3));
+  ports::store::EventWrites skip;  // a routing record only (nothing sent)
+  skip.routing = MakeRouting("evt_4", "web-3", At(4));
+  ports::store::EventWrites invalid;
+  invalid.deliveries = {MakeDelivery("", "evt_5", "hook")};
+  invalid.routing = MakeRouting("evt_5", "web-3", At(5));
+
+  std::vector<ports::store::EventWrites> events = {first, second, lost, skip, invalid};
+  auto r = this->store().WriteEventBatch(events, MakeWriteContext(At(10)));
+  ASSERT_TRUE(r.has_value()) << Describe(r);
+  ASSERT_EQ(r->size(), 5u);
+  ASSERT_TRUE((*r)[0].has_value()) << Describe((*r)[0]);
+  ASSERT_EQ((*r)[0]->deliveries.size(), 2u);
+  EXPECT_TRUE((*r)[0]->deliveries[0].created);
+  EXPECT_EQ((*r)[0]->deliveries[0].row.version, 1);
+  EXPECT_FALSE((*r)[0]->deliveries[1].created);
+  EXPECT_EQ((*r)[0]->deliveries[1].row.event_id, "evt_0");
+  ASSERT_EQ((*r)[0]->logs.size(), 1u);
+  EXPECT_EQ((*r)[0]->logs[0].version, 1);
+  EXPECT_EQ((*r)[0]->logs[0].updated_at, At(10));
+  ASSERT_TRUE((*r)[1].has_value()) << Describe((*r)[1]);
+  ASSERT_EQ((*r)[1]->logs.size(), 1u);
+  EXPECT_EQ((*r)[1]->logs[0].version, 2);
+  ASSERT_FALSE((*r)[2].has_value());
+  EXPECT_EQ((*r)[2].error().code, ErrorCode::kConflict);
+  ASSERT_TRUE((*r)[3].has_value()) << Describe((*r)[3]);
+  EXPECT_TRUE((*r)[3]->deliveries.empty());
+  ASSERT_FALSE((*r)[4].has_value());
+  EXPECT_EQ((*r)[4].error().code, ErrorCode::kInvalidArgument);
+
+  auto log1 = this->store().GetNotifyLog("hook", "web-1/posture");
+  ASSERT_TRUE(log1.has_value() && log1->has_value());
+  EXPECT_EQ((*log1)->version, 2);
+  EXPECT_FALSE((*log1)->firing);
+  // Nothing of the lost event: no delivery, no log entry, no routing.
+  auto ntf3 = this->store().GetDelivery("ntf_3");
+  ASSERT_FALSE(ntf3.has_value());
+  EXPECT_EQ(ntf3.error().code, ErrorCode::kNotFound);
+  auto log2 = this->store().GetNotifyLog("hook", "web-2/posture");
+  ASSERT_TRUE(log2.has_value());
+  EXPECT_FALSE(log2->has_value());
+  auto log9 = this->store().GetNotifyLog("hook", "web-9/posture");
+  ASSERT_TRUE(log9.has_value() && log9->has_value());
+  EXPECT_EQ((*log9)->version, 1);
+  EXPECT_TRUE((*log9)->firing);
+  auto routing3 = this->store().GetRouting("evt_3");
+  ASSERT_TRUE(routing3.has_value());
+  EXPECT_FALSE(routing3->has_value());
+  auto routing5 = this->store().GetRouting("evt_5");
+  ASSERT_TRUE(routing5.has_value());
+  EXPECT_FALSE(routing5->has_value());
+  // The stored events' rows.
+  EXPECT_EQ(this->MustGet("ntf_1").version, 1);
+  EXPECT_EQ(this->MustGet("ntf_2").version, 1);
+  for (const char* id : {"evt_1", "evt_2", "evt_4"}) {
+    auto routing = this->store().GetRouting(id);
+    ASSERT_TRUE(routing.has_value() && routing->has_value()) << id;
+    EXPECT_EQ((*routing)->document, Doc(std::string("routing ") + id));
+  }
+
+  std::vector<ports::store::EventWrites> many(1001, skip);
+  auto too_many = this->store().WriteEventBatch(many, MakeWriteContext(At(11)));
+  ASSERT_FALSE(too_many.has_value());
+  EXPECT_EQ(too_many.error().code, ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace secplat::testing::notification_contract
 

@@ -748,5 +748,226 @@ TEST_F(NotificationsApiE2e, UnreachableApiIsUnavailable) {
   EXPECT_EQ(empty.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Verifies the notifier's batch routes through HttpPlatform: PUT /api/v1/deliveries/batch
+// claims and records per item (a stale version, a terminal delivery and an unknown key are that
+// item's error, the others stored); POST /api/v1/notify-log/batch-get answers each key in order;
+// POST /api/v1/notifications/batch stores each event all or nothing (a lost compare-and-set
+// keeps none of that event's rows, the events around it are stored) and keeps the first
+// decision of a redelivered event.
+TEST_F(NotificationsApiE2e, BatchRoutesStorePerItemAndPerEvent) {
+  auto api = Platform(h_->service_token);
+  // Two deliveries to claim and record, one terminal, one unknown.
+  const StoredDelivery a = NewStored(Event("bt-evt-a", "bt-1"), "webhook", kT0);
+  const StoredDelivery b = NewStored(Event("bt-evt-b", "bt-2"), "webhook", kT0);
+  const StoredDelivery c = NewStored(Event("bt-evt-c", "bt-3"), "webhook", kT0);
+  for (const StoredDelivery* d : {&a, &b, &c}) {
+    auto created = api.CreateDelivery(*d);
+    ASSERT_TRUE(created.has_value()) << Why(created);
+  }
+  auto c_claim = api.PutDelivery(Claimed(c, kT0, "n"), 1);
+  ASSERT_TRUE(c_claim.has_value()) << Why(c_claim);
+  auto c_done = api.PutDelivery(Attempted(*c_claim, 200, ResponseClass::kOk, "200 ok", kT0), 2);
+  ASSERT_TRUE(c_done.has_value()) << Why(c_done);
+  const StoredDelivery ghost = NewStored(Event("bt-evt-ghost", "bt-1"), "webhook", kT0);
+  std::vector<ports::platform::DeliveryPut> claims = {
+      {.delivery = Claimed(a, kT0 + Duration(1), "n1"), .expected_version = 1},
+      {.delivery = Claimed(b, kT0 + Duration(1), "n1"), .expected_version = 7},
+      {.delivery = Claimed(*c_done, kT0 + Duration(1), "n1"), .expected_version = 3},
+      {.delivery = Claimed(ghost, kT0 + Duration(1), "n1"), .expected_version = 1},
+  };
+  auto claimed = api.PutDeliveries(claims);
+  ASSERT_TRUE(claimed.has_value()) << Why(claimed);
+  ASSERT_EQ(claimed->size(), 4u);
+  ASSERT_TRUE((*claimed)[0].has_value()) << Why((*claimed)[0]);
+  EXPECT_EQ((*claimed)[0]->version, 2);
+  EXPECT_EQ((*claimed)[0]->sending_by, "n1");
+  ASSERT_FALSE((*claimed)[1].has_value());
+  EXPECT_EQ((*claimed)[1].error().code, ErrorCode::kConflict);
+  ASSERT_FALSE((*claimed)[2].has_value());
+  EXPECT_EQ((*claimed)[2].error().code, ErrorCode::kConflict);
+  ASSERT_FALSE((*claimed)[3].has_value());
+  EXPECT_EQ((*claimed)[3].error().code, ErrorCode::kNotFound);
+  // Record the attempt of the claimed one: appended to its history, as PUT does.
+  std::vector<ports::platform::DeliveryPut> results = {
+      {.delivery = Attempted(*(*claimed)[0], 204, ResponseClass::kOk, "204 ok", kT0 + Duration(2)),
+       .expected_version = 2}};
+  auto recorded = api.PutDeliveries(results);
+  ASSERT_TRUE(recorded.has_value()) << Why(recorded);
+  ASSERT_TRUE((*recorded)[0].has_value()) << Why((*recorded)[0]);
+  EXPECT_EQ((*recorded)[0]->version, 3);
+  EXPECT_EQ((*recorded)[0]->record.state, DeliveryState::kDelivered);
+  auto due = api.ListDueDeliveries(kT0 + std::chrono::hours(1), 1000);
+  ASSERT_TRUE(due.has_value()) << Why(due);
+  EXPECT_FALSE(HasKey(*due, a.record.idempotency_key));
+  EXPECT_TRUE(HasKey(*due, b.record.idempotency_key));
+
+  // Events: two of one problem key (the second continues from the first's version), one whose
+  // compare-and-set is stale.
+  const NotifyEvent e1 = Event("bt-evt-1", "bt-9");
+  NotifyEvent e2 = Event("bt-evt-2", "bt-9");
+  e2.status = ProblemStatus::kResolved;
+  const NotifyEvent e3 = Event("bt-evt-3", "bt-8");
+  auto log_of = [](const NotifyEvent& e, ProblemStatus st) {
+    NotifyLogRecord r;
+    r.entry = {.channel = "webhook",
+               .problem_key = e.problem_key,
+               .last_status = st,
+               .last_event_id = e.event_id,
+               .last_sent_at = kT0};
+    r.last_event = e;
+    return r;
+  };
+  auto routing_of = [](const NotifyEvent& e, const std::string& reason, const std::string& key) {
+    return RoutingRecord{.event_id = e.event_id,
+                         .event_type = e.event_type,
+                         .asset_key = e.asset_key,
+                         .problem_key = e.problem_key,
+                         .decided_at = kT0,
+                         .targets = {{.channel = "webhook",
+                                      .rule = "pages",
+                                      .send = !key.empty(),
+                                      .reason = reason,
+                                      .idempotency_key = key}}};
+  };
+  const StoredDelivery d1 = NewStored(e1, "webhook", kT0);
+  const StoredDelivery d2 = NewStored(e2, "webhook", kT0);
+  const StoredDelivery d3 = NewStored(e3, "webhook", kT0);
+  std::vector<ports::platform::EventNotifications> events = {
+      {.deliveries = {d1},
+       .logs = {{.record = log_of(e1, ProblemStatus::kFiring), .expected_version = 0}},
+       .routing = routing_of(e1, "new_problem", d1.record.idempotency_key)},
+      {.deliveries = {d2},
+       .logs = {{.record = log_of(e2, ProblemStatus::kResolved), .expected_version = 1}},
+       .routing = routing_of(e2, "resolved", d2.record.idempotency_key)},
+      {.deliveries = {d3},
+       .logs = {{.record = log_of(e3, ProblemStatus::kFiring), .expected_version = 4}},
+       .routing = routing_of(e3, "new_problem", d3.record.idempotency_key)},
+  };
+  auto stored = api.RecordEventNotifications(events);
+  ASSERT_TRUE(stored.has_value()) << Why(stored);
+  ASSERT_EQ(stored->size(), 3u);
+  ASSERT_TRUE((*stored)[0].has_value()) << Why((*stored)[0]);
+  ASSERT_EQ((*stored)[0]->deliveries.size(), 1u);
+  EXPECT_TRUE((*stored)[0]->deliveries[0].created);
+  EXPECT_EQ((*stored)[0]->deliveries[0].delivery.version, 1);
+  ASSERT_EQ((*stored)[0]->logs.size(), 1u);
+  EXPECT_EQ((*stored)[0]->logs[0].version, 1);
+  ASSERT_TRUE((*stored)[1].has_value()) << Why((*stored)[1]);
+  EXPECT_EQ((*stored)[1]->logs[0].version, 2);
+  ASSERT_FALSE((*stored)[2].has_value());
+  EXPECT_EQ((*stored)[2].error().code, ErrorCode::kConflict);
+
+  std::vector<ports::platform::NotifyLogKey> keys = {
+      {"webhook", "bt-8/posture"}, {"webhook", "bt-9/posture"}, {"webhook", "bt-9/posture"}};
+  auto logs = api.GetNotifyLogs(keys);
+  ASSERT_TRUE(logs.has_value()) << Why(logs);
+  ASSERT_EQ(logs->size(), 3u);
+  EXPECT_FALSE((*logs)[0].has_value());  // nothing of the lost event
+  ASSERT_TRUE((*logs)[1].has_value());
+  EXPECT_EQ((*logs)[1]->version, 2);
+  EXPECT_EQ((*logs)[1]->entry.last_event_id, "bt-evt-2");
+  EXPECT_EQ((*logs)[2]->version, 2);
+  auto lost_delivery = api.PutDelivery(d3, 1);
+  ASSERT_FALSE(lost_delivery.has_value());
+  EXPECT_EQ(lost_delivery.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(View("?event_id=bt-evt-3")["items"].empty());
+  json v1 = View("?event_id=bt-evt-1");
+  ASSERT_EQ(v1["items"].size(), 1u);
+  EXPECT_EQ(v1["items"][0]["targets"][0]["reason"], "new_problem");
+
+  // A redelivery of event 1: its delivery exists (created = false), and the routing keeps the
+  // first decision for a skip_duplicate_event target.
+  std::vector<ports::platform::EventNotifications> again = {
+      {.deliveries = {d1}, .logs = {}, .routing = routing_of(e1, "skip_duplicate_event", "")}};
+  auto redelivered = api.RecordEventNotifications(again);
+  ASSERT_TRUE(redelivered.has_value()) << Why(redelivered);
+  ASSERT_TRUE((*redelivered)[0].has_value()) << Why((*redelivered)[0]);
+  EXPECT_FALSE((*redelivered)[0]->deliveries[0].created);
+  EXPECT_EQ(View("?event_id=bt-evt-1")["items"][0]["targets"][0]["reason"], "new_problem");
+}
+
+// Verifies the batch routes are the service's (and an admin's) only, refuse malformed items with
+// 400 naming the field and more than 1000 items with 400, and write nothing then.
+TEST_F(NotificationsApiE2e, BatchRoutesCheckRoleAndInput) {
+  const StoredDelivery d = NewStored(Event("bv-evt-1", "bv-1"), "webhook", kT0);
+  const std::string put_item = adapters::json::EncodeDeliveryPut(d, 1);
+  const std::string put_body = "{\"items\":[" + put_item + "]}";
+  const std::string get_body = R"({"keys":[{"channel":"webhook","problem_key":"bv-1/posture"}]})";
+  ports::platform::EventNotifications ev{.deliveries = {d},
+                                         .routing = {.event_id = "bv-evt-1", .asset_key = "bv-1"}};
+  const std::string ev_item = adapters::json::EncodeEventNotificationsItem(ev);
+  const std::string ev_body = "{\"events\":[" + ev_item + "]}";
+  const std::string ev_small = adapters::json::EncodeEventNotificationsItem(
+      {.routing = {.event_id = "bv-evt-small", .asset_key = "bv-1"}});
+  struct Route {
+    std::string method, path, body;
+  };
+  const std::vector<Route> routes = {{"PUT", "/api/v1/deliveries/batch", put_body},
+                                     {"POST", "/api/v1/notify-log/batch-get", get_body},
+                                     {"POST", "/api/v1/notifications/batch", ev_body}};
+  for (const std::string& token : {h_->viewer_token, h_->analyst_token}) {
+    for (const Route& r : routes) {
+      auto resp = h_->Call(r.method, r.path, r.body, token);
+      EXPECT_EQ(resp.status, 403) << r.path << ": " << resp.body;
+      EXPECT_EQ(Body(resp)["error"]["code"], "permission_denied");
+    }
+  }
+  for (const Route& r : routes) {
+    auto resp = h_->Call(r.method, r.path, r.body, h_->admin_token);
+    EXPECT_EQ(resp.status, 200) << r.path << ": " << resp.body;
+  }
+  auto repeat = [](const std::string& item, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += (i > 0 ? "," : "") + item;
+    return out;
+  };
+  json bad_delivery = json::parse(put_item);
+  bad_delivery["delivery"]["channel"] = 7;
+  json no_key = json::parse(put_item);
+  no_key["delivery"]["idempotency_key"] = "";
+  json bad_event = json::parse(ev_item);
+  bad_event["routing"].erase("decided_at");
+  struct Case {
+    std::string method, path, body, message_prefix;
+  };
+  const std::vector<Case> cases = {
+      {"PUT", "/api/v1/deliveries/batch", R"({"items":[]})", "items: must contain 1 to 1000"},
+      {"PUT", "/api/v1/deliveries/batch", "{\"items\":[" + repeat("{}", 1001) + "]}",
+       "items: must contain 1 to 1000"},
+      {"PUT", "/api/v1/deliveries/batch",
+       "{\"items\":[" + put_item + "," + bad_delivery.dump() + "]}",
+       "items[1].delivery.channel: must be a string"},
+      {"PUT", "/api/v1/deliveries/batch", "{\"items\":[" + no_key.dump() + "]}",
+       "items[0].delivery.idempotency_key: must not be empty"},
+      {"PUT", "/api/v1/deliveries/batch", "{\"items\":[" + put_item + "," + put_item + "]}",
+       "items[1].delivery.idempotency_key: duplicate of items[0]"},
+      {"POST", "/api/v1/notify-log/batch-get", R"({"keys":[{"channel":"webhook"}]})",
+       "keys[0].problem_key: required"},
+      {"POST", "/api/v1/notify-log/batch-get",
+       "{\"keys\":[" + repeat(R"({"channel":"c","problem_key":"p"})", 1001) + "]}",
+       "keys: must contain 1 to 1000"},
+      {"POST", "/api/v1/notifications/batch", "{\"events\":[" + bad_event.dump() + "]}",
+       "events[0].routing.decided_at: required"},
+      {"POST", "/api/v1/notifications/batch", "{\"events\":[" + repeat(ev_small, 1001) + "]}",
+       "events: must contain 1 to 1000"},
+      {"POST", "/api/v1/notifications/batch", R"({"events":[],"extra":1})", "extra: unknown field"},
+  };
+  for (const Case& c : cases) {
+    auto r = h_->Call(c.method, c.path, c.body, h_->service_token);
+    EXPECT_EQ(r.status, 400) << c.path << ": " << r.body.substr(0, 300);
+    const json b = Body(r);
+    ASSERT_TRUE(b.contains("error")) << r.body.substr(0, 300);
+    const std::string message = b["error"]["message"].get<std::string>();
+    EXPECT_EQ(message.rfind(c.message_prefix, 0), 0u)
+        << "want prefix '" << c.message_prefix << "', got: " << message;
+  }
+  // Nothing of the refused requests was stored (the admin's accepted batch created bv-evt-1's
+  // routing and delivery; its notify log stays empty).
+  auto api = Platform(h_->service_token);
+  auto log = api.GetNotifyLog("webhook", "bv-1/posture");
+  ASSERT_TRUE(log.has_value()) << Why(log);
+  EXPECT_FALSE(log->has_value());
+}
+
 }  // namespace
 }  // namespace secplat::testing

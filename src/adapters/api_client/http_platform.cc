@@ -433,4 +433,81 @@ Result<std::vector<Result<int64_t>>> HttpPlatform::PutPostureBatch(
   return out;
 }
 
+Result<HttpPlatform::Reply> HttpPlatform::NotifyBatchCall(std::string_view method,
+                                                          const std::string& path,
+                                                          std::string body) {
+  auto r = Call(method, path, std::move(body), {200}, options_.batch_timeout);
+  if (!r.has_value() && r.error().code == ErrorCode::kInternal)
+    return Unexpected(ErrorCode::kUnavailable, r.error().message);
+  return r;
+}
+
+Result<std::vector<Result<StoredDelivery>>> HttpPlatform::PutDeliveries(
+    std::span<const ports::platform::DeliveryPut> items) {
+  std::vector<std::string> encoded;
+  encoded.reserve(items.size());
+  for (const auto& item : items) {
+    if (item.delivery.record.idempotency_key.empty())
+      return Unexpected(ErrorCode::kInvalidArgument, "items[" + std::to_string(encoded.size()) +
+                                                         "].delivery.idempotency_key: required");
+    encoded.push_back(json::EncodeDeliveryPutBatchItem(item));
+  }
+  std::vector<Result<StoredDelivery>> out;
+  out.reserve(items.size());
+  for (Packed& p : Pack(encoded, "{\"items\":[", "]}", ports::platform::kMaxNotifyBatchItems,
+                        options_.max_request_bytes)) {
+    SECPLAT_ASSIGN_OR_RETURN(Reply r,
+                             NotifyBatchCall("PUT", "/api/v1/deliveries/batch", std::move(p.body)));
+    SECPLAT_ASSIGN_OR_RETURN(auto outcomes, json::DecodeDeliveryPutBatchResult(r.body, p.count));
+    for (auto& o : outcomes) out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<NotifyLogRecord>>> HttpPlatform::GetNotifyLogs(
+    std::span<const ports::platform::NotifyLogKey> keys) {
+  std::vector<std::optional<NotifyLogRecord>> out;
+  out.reserve(keys.size());
+  for (const auto& k : keys) {
+    SECPLAT_RETURN_IF_ERROR(Required(k.channel, "channel"));
+    SECPLAT_RETURN_IF_ERROR(Required(k.problem_key, "problem_key"));
+  }
+  constexpr size_t kChunk = ports::platform::kMaxNotifyBatchItems;
+  for (size_t at = 0; at < keys.size(); at += kChunk) {
+    auto part = keys.subspan(at, std::min(kChunk, keys.size() - at));
+    SECPLAT_ASSIGN_OR_RETURN(Reply r, NotifyBatchCall("POST", "/api/v1/notify-log/batch-get",
+                                                      json::EncodeNotifyLogBatchGet(part)));
+    SECPLAT_ASSIGN_OR_RETURN(auto records,
+                             json::DecodeNotifyLogBatchGetResult(r.body, part.size()));
+    for (auto& rec : records) out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+Result<std::vector<Result<ports::platform::EventNotificationsResult>>>
+HttpPlatform::RecordEventNotifications(
+    std::span<const ports::platform::EventNotifications> events) {
+  std::vector<std::string> encoded;
+  encoded.reserve(events.size());
+  for (const auto& e : events) {
+    if (e.routing.event_id.empty())
+      return Unexpected(ErrorCode::kInvalidArgument, "events[" + std::to_string(encoded.size()) +
+                                                         "].routing.event_id: required");
+    encoded.push_back(json::EncodeEventNotificationsItem(e));
+  }
+  std::vector<Result<ports::platform::EventNotificationsResult>> out;
+  out.reserve(events.size());
+  size_t at = 0;
+  for (Packed& p : Pack(encoded, "{\"events\":[", "]}", ports::platform::kMaxNotifyBatchItems,
+                        options_.max_request_bytes)) {
+    SECPLAT_ASSIGN_OR_RETURN(
+        Reply r, NotifyBatchCall("POST", "/api/v1/notifications/batch", std::move(p.body)));
+    SECPLAT_ASSIGN_OR_RETURN(
+        auto outcomes, json::DecodeEventNotificationsResult(r.body, events.subspan(at, p.count)));
+    at += p.count;
+    for (auto& o : outcomes) out.push_back(std::move(o));
+  }
+  return out;
+}
+
 }  // namespace secplat::adapters::api_client

@@ -101,6 +101,15 @@ class HttpPlatform final : public ports::platform::AssetSource,
                                                                          int limit) override;
   Status RecordRouting(const ports::platform::RoutingRecord& record) override;
   Status SetChannelHealth(const ports::platform::ChannelHealth& health) override;
+  // The notifier's batches: PUT /api/v1/deliveries/batch, POST /api/v1/notify-log/batch-get
+  // and POST /api/v1/notifications/batch, split by size (max_request_bytes) and count
+  // (kMaxNotifyBatchItems), with batch_timeout; errors of a whole request as above.
+  Result<std::vector<Result<ports::platform::StoredDelivery>>> PutDeliveries(
+      std::span<const ports::platform::DeliveryPut> items) override;
+  Result<std::vector<std::optional<ports::platform::NotifyLogRecord>>> GetNotifyLogs(
+      std::span<const ports::platform::NotifyLogKey> keys) override;
+  Result<std::vector<Result<ports::platform::EventNotificationsResult>>> RecordEventNotifications(
+      std::span<const ports::platform::EventNotifications> events) override;
 
  private:
   struct Reply {
@@ -115,6 +124,8 @@ class HttpPlatform final : public ports::platform::AssetSource,
   // Call for the notification routes: a 5xx other than 504 is kUnavailable (retry later).
   Result<Reply> NotifyCall(std::string_view method, const std::string& path, std::string body,
                            std::initializer_list<int> ok_statuses);
+  // NotifyCall for the batch routes (batch_timeout).
+  Result<Reply> NotifyBatchCall(std::string_view method, const std::string& path, std::string body);
   std::unique_ptr<http::HttpClient> Borrow();
   void Return(std::unique_ptr<http::HttpClient> client);
 

@@ -2,6 +2,7 @@
 // the store rows built from them, and the bodies of the notification routes.
 #include "adapters/json/notification_codec.h"
 
+#include <map>
 #include <string>
 #include <utility>
 
@@ -802,6 +803,368 @@ std::string EncodeChannelHealthList(const std::vector<ChannelHealth>& channels) 
 
 Result<std::vector<ChannelHealth>> DecodeChannelHealthList(std::string_view body) {
   return ReadListBody<ChannelHealth>(body, ReadHealth);
+}
+
+// ---- Batch routes
+// ------------------------------------------------------------------------------
+
+namespace {
+
+// The array member `key` of a batch body with 1..max_items items.
+Result<const Json*> BatchItems(const ObjectReader& r, std::string_view key, size_t max_items) {
+  const Json* items = r.Find(key);
+  if (items == nullptr) return Required(r, key);
+  if (!items->is_array()) return r.Fail(key, "must be an array");
+  if (items->empty() || items->size() > max_items)
+    return r.Fail(key, "must contain 1 to " + std::to_string(max_items) + " items");
+  return items;
+}
+
+// "<path>: duplicate of <first path>" when `key` was seen; records it otherwise.
+Status Distinct(std::map<std::string, std::string>& seen, const std::string& key,
+                const std::string& path) {
+  auto [it, inserted] = seen.emplace(key, path);
+  if (!inserted) return internal::FailAt(path, "duplicate of " + it->second);
+  return OkStatus();
+}
+
+OJson ErrorObject(const Error& e) {
+  OJson o = OJson::object();
+  o["code"] = std::string(ErrorCodeName(e.code));
+  o["message"] = e.message;
+  return o;
+}
+
+// An item's {"code","message"} into `out` (an unknown code reads as kInternal; Result<Error>
+// cannot exist).
+Status ReadItemError(const Json& value, const std::string& path, Error* out) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"code", "message"}));
+  SECPLAT_ASSIGN_OR_RETURN(std::string code, ReqKey(r, "code"));
+  SECPLAT_ASSIGN_OR_RETURN(std::string message, ReqText(r, "message"));
+  *out = Error{ErrorCode::kInternal, std::move(message)};
+  for (ErrorCode c : {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kConflict,
+                      ErrorCode::kPayloadTooLarge, ErrorCode::kInternal, ErrorCode::kUnavailable,
+                      ErrorCode::kDeadlineExceeded}) {
+    if (ErrorCodeName(c) == code) out->code = c;
+  }
+  return OkStatus();
+}
+
+// The items array of a batch answer with exactly `expected` items.
+Result<const Json*> AnswerItems(const Json& doc, size_t expected) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"items"}));
+  const Json* items = top.Find("items");
+  if (items == nullptr) return Required(top, "items");
+  if (!items->is_array()) return top.Fail("items", "must be an array");
+  if (items->size() != expected)
+    return top.Fail("items", "has " + std::to_string(items->size()) + " items, not " +
+                                 std::to_string(expected));
+  return items;
+}
+
+Result<ports::platform::NotifyLogKey> ReadLogKey(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"channel", "problem_key"}));
+  ports::platform::NotifyLogKey k;
+  SECPLAT_ASSIGN_OR_RETURN(k.channel, ReqKey(r, "channel"));
+  SECPLAT_ASSIGN_OR_RETURN(k.problem_key, ReqKey(r, "problem_key"));
+  if (k.channel.empty()) return r.Fail("channel", "must not be empty");
+  if (k.problem_key.empty()) return r.Fail("problem_key", "must not be empty");
+  return k;
+}
+
+Result<ports::platform::NotifyLogPut> ReadLogPut(const Json& value, const std::string& path) {
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open(value, path));
+  SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"expected_version", "record"}));
+  ports::platform::NotifyLogPut put;
+  SECPLAT_ASSIGN_OR_RETURN(put.expected_version, ReqInt(r, "expected_version", 0, kMaxCount));
+  SECPLAT_ASSIGN_OR_RETURN(put.record, ReqMember<NotifyLogRecord>(r, "record", ReadLogDocument));
+  if (put.record.entry.channel.empty())
+    return internal::FailAt(r.PathOf("record") + ".channel", "must not be empty");
+  if (put.record.entry.problem_key.empty())
+    return internal::FailAt(r.PathOf("record") + ".problem_key", "must not be empty");
+  return put;
+}
+
+}  // namespace
+
+Result<std::vector<ports::platform::DeliveryPut>> DecodeDeliveryPutBatch(std::string_view body,
+                                                                         size_t max_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"items"}));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* items, BatchItems(top, "items", max_items));
+  std::vector<ports::platform::DeliveryPut> out;
+  out.reserve(items->size());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const std::string path = IndexPath("items", i);
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open((*items)[i], path));
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"expected_version", "delivery"}));
+    ports::platform::DeliveryPut put;
+    SECPLAT_ASSIGN_OR_RETURN(put.expected_version, ReqInt(r, "expected_version", 0, kMaxCount));
+    SECPLAT_ASSIGN_OR_RETURN(put.delivery,
+                             ReqMember<StoredDelivery>(r, "delivery", ReadDeliveryDocument));
+    const std::string key_path = r.PathOf("delivery") + ".idempotency_key";
+    if (put.delivery.record.idempotency_key.empty())
+      return internal::FailAt(key_path, "must not be empty");
+    SECPLAT_RETURN_IF_ERROR(Distinct(seen, put.delivery.record.idempotency_key, key_path));
+    out.push_back(std::move(put));
+  }
+  return out;
+}
+
+std::string EncodeDeliveryPutBatchItem(const ports::platform::DeliveryPut& put) {
+  return EncodeDeliveryPut(put.delivery, put.expected_version);
+}
+
+std::string EncodeDeliveryPutBatchResult(std::span<const Result<StoredDelivery>> results) {
+  OJson items = OJson::array();
+  for (const Result<StoredDelivery>& r : results) {
+    OJson o = OJson::object();
+    o["delivery"] = r.has_value() ? DeliveryObject(*r, true) : OJson(nullptr);
+    o["error"] = r.has_value() ? OJson(nullptr) : ErrorObject(r.error());
+    items.push_back(std::move(o));
+  }
+  OJson o = OJson::object();
+  o["items"] = std::move(items);
+  return internal::Dump(o);
+}
+
+Result<std::vector<Result<StoredDelivery>>> DecodeDeliveryPutBatchResult(std::string_view body,
+                                                                         size_t expected_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* items, AnswerItems(doc, expected_items));
+  std::vector<Result<StoredDelivery>> out;
+  out.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r,
+                             ObjectReader::Open((*items)[i], IndexPath("items", i)));
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"delivery", "error"}));
+    const Json* error = r.Find("error");
+    if (error == nullptr) return Required(r, "error");
+    if (!error->is_null()) {
+      Error e;
+      SECPLAT_RETURN_IF_ERROR(ReadItemError(*error, r.PathOf("error"), &e));
+      out.emplace_back(Unexpected(std::move(e)));
+      continue;
+    }
+    auto d = ReqMember<StoredDelivery>(r, "delivery", ReadDeliveryReply);
+    if (!d.has_value()) return Unexpected(d.error());
+    out.emplace_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::vector<ports::platform::NotifyLogKey>> DecodeNotifyLogBatchGet(std::string_view body,
+                                                                           size_t max_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"keys"}));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* keys, BatchItems(top, "keys", max_items));
+  std::vector<ports::platform::NotifyLogKey> out;
+  out.reserve(keys->size());
+  for (size_t i = 0; i < keys->size(); ++i) {
+    SECPLAT_ASSIGN_OR_RETURN(ports::platform::NotifyLogKey k,
+                             ReadLogKey((*keys)[i], IndexPath("keys", i)));
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::string EncodeNotifyLogBatchGet(std::span<const ports::platform::NotifyLogKey> keys) {
+  OJson a = OJson::array();
+  for (const auto& k : keys) {
+    OJson o = OJson::object();
+    o["channel"] = k.channel;
+    o["problem_key"] = k.problem_key;
+    a.push_back(std::move(o));
+  }
+  OJson o = OJson::object();
+  o["keys"] = std::move(a);
+  return internal::Dump(o);
+}
+
+std::string EncodeNotifyLogBatchGetResult(std::span<const std::optional<NotifyLogRecord>> records) {
+  OJson a = OJson::array();
+  for (const auto& r : records) a.push_back(r ? LogObject(*r, true) : OJson(nullptr));
+  OJson o = OJson::object();
+  o["items"] = std::move(a);
+  return internal::Dump(o);
+}
+
+Result<std::vector<std::optional<NotifyLogRecord>>> DecodeNotifyLogBatchGetResult(
+    std::string_view body, size_t expected_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* items, AnswerItems(doc, expected_items));
+  std::vector<std::optional<NotifyLogRecord>> out;
+  out.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    if ((*items)[i].is_null()) {
+      out.emplace_back();
+      continue;
+    }
+    SECPLAT_ASSIGN_OR_RETURN(NotifyLogRecord rec, ReadLogReply((*items)[i], IndexPath("items", i)));
+    out.emplace_back(std::move(rec));
+  }
+  return out;
+}
+
+Result<std::vector<ports::platform::EventNotifications>> DecodeEventNotificationsBatch(
+    std::string_view body, size_t max_items) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
+  SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"events"}));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* events, BatchItems(top, "events", max_items));
+  std::vector<ports::platform::EventNotifications> out;
+  out.reserve(events->size());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < events->size(); ++i) {
+    const std::string path = IndexPath("events", i);
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Open((*events)[i], path));
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"deliveries", "logs", "routing"}));
+    ports::platform::EventNotifications e;
+    SECPLAT_ASSIGN_OR_RETURN(
+        e.deliveries,
+        ReqList<StoredDelivery>(r, "deliveries", kMaxNotifyListItems, ReadDeliveryDocument));
+    SECPLAT_ASSIGN_OR_RETURN(
+        e.logs, ReqList<ports::platform::NotifyLogPut>(r, "logs", kMaxNotifyListItems, ReadLogPut));
+    SECPLAT_ASSIGN_OR_RETURN(e.routing, ReqMember<RoutingRecord>(r, "routing", ReadRouting));
+    const std::string id_path = r.PathOf("routing") + ".event_id";
+    if (e.routing.event_id.empty()) return internal::FailAt(id_path, "must not be empty");
+    SECPLAT_RETURN_IF_ERROR(Distinct(seen, e.routing.event_id, id_path));
+    for (size_t d = 0; d < e.deliveries.size(); ++d) {
+      const StoredDelivery& sd = e.deliveries[d];
+      const std::string dp = IndexPath(r.PathOf("deliveries"), d);
+      if (sd.record.idempotency_key.empty())
+        return internal::FailAt(dp + ".idempotency_key", "must not be empty");
+      if (sd.record.channel.empty()) return internal::FailAt(dp + ".channel", "must not be empty");
+      if (sd.record.event_id != e.routing.event_id)
+        return internal::FailAt(dp + ".event_id", "must be the routing's event_id");
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string EncodeEventNotificationsItem(const ports::platform::EventNotifications& event) {
+  OJson o = OJson::object();
+  OJson deliveries = OJson::array();
+  for (const StoredDelivery& d : event.deliveries) deliveries.push_back(DeliveryObject(d, false));
+  o["deliveries"] = std::move(deliveries);
+  OJson logs = OJson::array();
+  for (const ports::platform::NotifyLogPut& l : event.logs) {
+    OJson put = OJson::object();
+    put["expected_version"] = l.expected_version;
+    put["record"] = LogObject(l.record, false);
+    logs.push_back(std::move(put));
+  }
+  o["logs"] = std::move(logs);
+  o["routing"] = RoutingObject(event.routing);
+  return internal::Dump(o);
+}
+
+std::string EncodeEventNotificationsResult(
+    std::span<const std::string> event_ids,
+    std::span<const Result<ports::platform::EventNotificationsResult>> results) {
+  OJson items = OJson::array();
+  for (size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    OJson o = OJson::object();
+    o["event_id"] = i < event_ids.size() ? event_ids[i] : std::string();
+    o["error"] = r.has_value() ? OJson(nullptr) : ErrorObject(r.error());
+    OJson deliveries = OJson::array();
+    OJson logs = OJson::array();
+    if (r.has_value()) {
+      for (const ports::platform::CreatedDelivery& c : r->deliveries) {
+        // A new delivery is what the caller sent: its version suffices. An existing one is
+        // the stored record, which the caller does not have.
+        OJson d = OJson::object();
+        d["created"] = c.created;
+        if (c.created) {
+          d["version"] = c.delivery.version;
+        } else {
+          d["delivery"] = DeliveryObject(c.delivery, true);
+        }
+        deliveries.push_back(std::move(d));
+      }
+      for (const NotifyLogRecord& l : r->logs) {
+        OJson v = OJson::object();
+        v["version"] = l.version;
+        v["updated_at"] = FormatRfc3339(l.updated_at);
+        logs.push_back(std::move(v));
+      }
+    }
+    o["deliveries"] = std::move(deliveries);
+    o["logs"] = std::move(logs);
+    items.push_back(std::move(o));
+  }
+  OJson o = OJson::object();
+  o["items"] = std::move(items);
+  return internal::Dump(o);
+}
+
+Result<std::vector<Result<ports::platform::EventNotificationsResult>>>
+DecodeEventNotificationsResult(std::string_view body,
+                               std::span<const ports::platform::EventNotifications> request) {
+  SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* items, AnswerItems(doc, request.size()));
+  std::vector<Result<ports::platform::EventNotificationsResult>> out;
+  out.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    const ports::platform::EventNotifications& sent = request[i];
+    SECPLAT_ASSIGN_OR_RETURN(ObjectReader r,
+                             ObjectReader::Open((*items)[i], IndexPath("items", i)));
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"event_id", "error", "deliveries", "logs"}));
+    const Json* error = r.Find("error");
+    if (error == nullptr) return Required(r, "error");
+    if (!error->is_null()) {
+      Error e;
+      SECPLAT_RETURN_IF_ERROR(ReadItemError(*error, r.PathOf("error"), &e));
+      out.emplace_back(Unexpected(std::move(e)));
+      continue;
+    }
+    ports::platform::EventNotificationsResult res;
+    const Json* deliveries = r.Find("deliveries");
+    if (deliveries == nullptr) return Required(r, "deliveries");
+    if (!deliveries->is_array() || deliveries->size() != sent.deliveries.size())
+      return r.Fail("deliveries",
+                    "must be an array of " + std::to_string(sent.deliveries.size()) + " items");
+    for (size_t d = 0; d < deliveries->size(); ++d) {
+      SECPLAT_ASSIGN_OR_RETURN(
+          ObjectReader dr,
+          ObjectReader::Open((*deliveries)[d], IndexPath(r.PathOf("deliveries"), d)));
+      ports::platform::CreatedDelivery c;
+      SECPLAT_ASSIGN_OR_RETURN(c.created, ReqBool(dr, "created"));
+      if (c.created) {
+        SECPLAT_RETURN_IF_ERROR(dr.OnlyKnown({"created", "version"}));
+        c.delivery = sent.deliveries[d];
+        SECPLAT_ASSIGN_OR_RETURN(c.delivery.version, ReqInt(dr, "version", 1, kMaxCount));
+      } else {
+        SECPLAT_RETURN_IF_ERROR(dr.OnlyKnown({"created", "delivery"}));
+        SECPLAT_ASSIGN_OR_RETURN(c.delivery,
+                                 ReqMember<StoredDelivery>(dr, "delivery", ReadDeliveryReply));
+      }
+      res.deliveries.push_back(std::move(c));
+    }
+    const Json* logs = r.Find("logs");
+    if (logs == nullptr) return Required(r, "logs");
+    if (!logs->is_array() || logs->size() != sent.logs.size())
+      return r.Fail("logs", "must be an array of " + std::to_string(sent.logs.size()) + " items");
+    for (size_t l = 0; l < logs->size(); ++l) {
+      SECPLAT_ASSIGN_OR_RETURN(ObjectReader lr,
+                               ObjectReader::Open((*logs)[l], IndexPath(r.PathOf("logs"), l)));
+      SECPLAT_RETURN_IF_ERROR(lr.OnlyKnown({"version", "updated_at"}));
+      NotifyLogRecord rec = sent.logs[l].record;
+      SECPLAT_ASSIGN_OR_RETURN(rec.version, ReqInt(lr, "version", 1, kMaxCount));
+      SECPLAT_ASSIGN_OR_RETURN(rec.updated_at, ReqTime(lr, "updated_at"));
+      res.logs.push_back(std::move(rec));
+    }
+    out.push_back(std::move(res));
+  }
+  return out;
 }
 
 // ---- The "why" view

@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -161,6 +162,54 @@ Result<std::vector<ports::platform::StoredDelivery>> DecodeDeliveryList(std::str
 // GET /api/v1/notifications/channels: {"items":[channel health],"next_cursor":null}.
 std::string EncodeChannelHealthList(const std::vector<ports::platform::ChannelHealth>& channels);
 Result<std::vector<ports::platform::ChannelHealth>> DecodeChannelHealthList(std::string_view body);
+
+// ---- Batch routes (the notifier's batched handling and sends) ----------------------------------
+// Each carries 1..max_items items (ports::platform::kMaxNotifyBatchItems) and a body within
+// kMaxNotifyBodyBytes; errors name the item ("items[3].delivery.channel: required"). Item
+// outcomes are {"error": null | {"code","message"}} beside the stored value (null on error).
+
+// PUT /api/v1/deliveries/batch: {"items":[{"expected_version":0..,"delivery":document}]} with
+// distinct, non-empty idempotency keys.
+Result<std::vector<ports::platform::DeliveryPut>> DecodeDeliveryPutBatch(std::string_view body,
+                                                                         size_t max_items);
+// One item of that body (clients join items into {"items":[...]} themselves, to size requests).
+std::string EncodeDeliveryPutBatchItem(const ports::platform::DeliveryPut& put);
+// Answer: {"items":[{"delivery":reply|null,"error":null|{"code","message"}}]} in request order.
+std::string EncodeDeliveryPutBatchResult(
+    std::span<const Result<ports::platform::StoredDelivery>> results);
+// Errors: kInvalidArgument when the answer is malformed or has not `expected_items` items.
+Result<std::vector<Result<ports::platform::StoredDelivery>>> DecodeDeliveryPutBatchResult(
+    std::string_view body, size_t expected_items);
+
+// POST /api/v1/notify-log/batch-get: {"keys":[{"channel","problem_key"}]} (non-empty).
+Result<std::vector<ports::platform::NotifyLogKey>> DecodeNotifyLogBatchGet(std::string_view body,
+                                                                           size_t max_items);
+std::string EncodeNotifyLogBatchGet(std::span<const ports::platform::NotifyLogKey> keys);
+// Answer: {"items":[record reply|null]} in request order.
+std::string EncodeNotifyLogBatchGetResult(
+    std::span<const std::optional<ports::platform::NotifyLogRecord>> records);
+Result<std::vector<std::optional<ports::platform::NotifyLogRecord>>> DecodeNotifyLogBatchGetResult(
+    std::string_view body, size_t expected_items);
+
+// POST /api/v1/notifications/batch: {"events":[{"deliveries":[document],"logs":[{
+// "expected_version","record":document}],"routing":routing record}]}; the routing's event_id
+// must be non-empty and distinct across events.
+Result<std::vector<ports::platform::EventNotifications>> DecodeEventNotificationsBatch(
+    std::string_view body, size_t max_items);
+// One event of that body.
+std::string EncodeEventNotificationsItem(const ports::platform::EventNotifications& event);
+// Answer: {"items":[{"event_id","error":null|{..},"deliveries":[{"created":true,"version"} |
+// {"created":false,"delivery":reply}],"logs":[{"version","updated_at"}]}]} in request order
+// (deliveries and logs empty on error): what the caller sent is not sent back, only what the
+// store added (versions) or had (an existing delivery).
+std::string EncodeEventNotificationsResult(
+    std::span<const std::string> event_ids,
+    std::span<const Result<ports::platform::EventNotificationsResult>> results);
+// Decodes the answer to `request` (its deliveries and log records are completed with the
+// versions). Errors: kInvalidArgument when malformed or not matching the request's shape.
+Result<std::vector<Result<ports::platform::EventNotificationsResult>>>
+DecodeEventNotificationsResult(std::string_view body,
+                               std::span<const ports::platform::EventNotifications> request);
 
 // ---- The "why was / wasn't I notified" view (viewer)
 // ---------------------------------------------

@@ -243,7 +243,7 @@ bool ValidChannelName(std::string_view s) {
 std::unique_ptr<ports::NotificationChannel> DecodeChannel(
     const YAML::Node& node, const std::string& path, const SecretSources& sources,
     std::vector<std::string>& problems, std::string& name_out,
-    std::optional<core::notify::RateLimit>& rate_override) {
+    std::optional<core::notify::RateLimit>& rate_override, std::optional<int>& max_in_flight) {
   MapReader r(node, path, problems);
   if (!r.ok()) return nullptr;
   const size_t before = problems.size();
@@ -268,6 +268,13 @@ std::unique_ptr<ports::NotificationChannel> DecodeChannel(
       if (!lr.Has("per_second")) lr.Problem("per_second", "required");
       lr.RejectUnknown();
       if (per_second) rate_override = core::notify::RateLimit{*per_second, burst.value_or(1.0)};
+    }
+  }
+  if (auto v = r.Number("max_in_flight", 1, "an integer from 1 to 1000")) {
+    if (*v != std::floor(*v) || *v > kMaxChannelInFlight) {
+      r.Problem("max_in_flight", "must be an integer from 1 to 1000");
+    } else {
+      max_in_flight = static_cast<int>(*v);
     }
   }
   const Duration timeout = r.Dur("timeout", false).value_or(std::chrono::seconds(10));
@@ -387,7 +394,8 @@ RoutingFileResult ParseNode(const YAML::Node& root, const SecretSources& sources
       const std::string path = Index("channels", i);
       std::string name;
       std::optional<core::notify::RateLimit> rate;
-      auto channel = DecodeChannel((*channels)[i], path, sources, problems, name, rate);
+      std::optional<int> in_flight;
+      auto channel = DecodeChannel((*channels)[i], path, sources, problems, name, rate, in_flight);
       if (!name.empty()) {
         if (!seen.insert(name).second) {
           problems.push_back(Key(path, "name") + ": duplicate channel name '" + name + "'");
@@ -397,6 +405,7 @@ RoutingFileResult ParseNode(const YAML::Node& root, const SecretSources& sources
       }
       if (channel) {
         file.rate_limits[name] = rate.value_or(core::notify::DefaultRateLimit(channel->kind()));
+        file.max_in_flight[name] = in_flight.value_or(DefaultMaxInFlight(channel->kind()));
         file.channels.push_back(std::move(channel));
       }
     }

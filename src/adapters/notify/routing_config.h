@@ -9,6 +9,7 @@
 //       type: slack                 # slack | twilio | jira | webhook
 //       url_env: SLACK_OPS_WEBHOOK  # the webhook URL is the credential
 //       rate_limit: {per_second: 1, burst: 1}
+//       max_in_flight: 1            # sends at once (1..1000; default 1, webhooks 64)
 //   routes:
 //     - name: pages
 //       event_types: [posture.changed]
@@ -54,8 +55,20 @@ struct RoutingFile {
   // The effective rate limit of every channel by name: the `rate_limit` override or the
   // kind's default (core::notify::DefaultRateLimit).
   std::map<std::string, core::notify::RateLimit> rate_limits;
+  // Sends in flight at once per channel by name: `max_in_flight` (1..1000) or
+  // DefaultMaxInFlight(kind).
+  std::map<std::string, int> max_in_flight;
   core::notify::RoutingConfig routing;
 };
+
+// The most sends one channel may have in flight (`max_in_flight`).
+inline constexpr int kMaxChannelInFlight = 1000;
+
+// 1 for Slack, Twilio and Jira (one send at a time keeps a channel's messages in order); 64 for
+// webhooks, whose receivers dedupe by webhook-id and need no order.
+constexpr int DefaultMaxInFlight(core::model::ChannelKind kind) {
+  return kind == core::model::ChannelKind::kWebhook ? 64 : 1;
+}
 
 struct RoutingFileResult {
   std::optional<RoutingFile> file;    // set when problems is empty

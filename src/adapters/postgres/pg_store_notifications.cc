@@ -15,9 +15,12 @@
 // stored as TEXT, so they come back byte for byte. Only a change of a channel's `failing` flag
 // writes an audit row.
 #include <limits>
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "adapters/postgres/pg_store.h"
@@ -260,44 +263,56 @@ Result<std::optional<StoredNotifyLog>> PgStore::GetNotifyLog(std::string_view ch
   });
 }
 
+namespace {
+
+// PutNotifyLog's compare-and-set in `tx` (not committed here).
+Result<StoredNotifyLog> PutNotifyLogIn(PgConnection& c, pqxx::transaction_base& tx,
+                                       const StoredNotifyLog& row, int64_t expected_version,
+                                       const WriteContext& ctx) {
+  StoredNotifyLog after = row;
+  after.version = expected_version + 1;
+  after.updated_at = ctx.now;
+  pqxx::result written;
+  if (expected_version == 0) {
+    // The primary key decides between concurrent first writes: the losers wait for the
+    // winner's commit, then insert nothing.
+    written =
+        c.Exec(tx,
+               "INSERT INTO notify_log(" SECPLAT_PG_NOTIFY_LOG_COLUMNS
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7) "
+               "ON CONFLICT (channel, problem_key) DO NOTHING RETURNING version",
+               after.channel, after.problem_key, after.firing, internal::Ms(after.next_repeat_at),
+               after.document, after.version, internal::Ms(after.updated_at));
+  } else {
+    written =
+        c.Exec(tx,
+               "UPDATE notify_log SET firing = $3, next_repeat_at = $4, document = $5, "
+               "version = $6, updated_at = $7 "
+               "WHERE channel = $1 AND problem_key = $2 AND version = $8 RETURNING version",
+               after.channel, after.problem_key, after.firing, internal::Ms(after.next_repeat_at),
+               after.document, after.version, internal::Ms(after.updated_at), expected_version);
+  }
+  if (written.empty()) {
+    pqxx::result stored =
+        c.Exec(tx, "SELECT version FROM notify_log WHERE channel = $1 AND problem_key = $2",
+               after.channel, after.problem_key);
+    return VersionConflict(NotifyLogName(after.channel, after.problem_key),
+                           stored.empty() ? 0 : internal::Int(stored[0][0]), expected_version);
+  }
+  return after;
+}
+
+}  // namespace
+
 Result<StoredNotifyLog> PgStore::PutNotifyLog(const StoredNotifyLog& row, int64_t expected_version,
                                               const WriteContext& ctx) {
   SECPLAT_RETURN_IF_ERROR(Validate(row));
   if (expected_version < 0) return Invalid("expected_version: must not be negative");
   return Run([&](PgConnection& c) -> Result<StoredNotifyLog> {
     pqxx::work tx(c.raw());
-    StoredNotifyLog after = row;
-    after.version = expected_version + 1;
-    after.updated_at = ctx.now;
-    pqxx::result written;
-    if (expected_version == 0) {
-      // The primary key decides between concurrent first writes: the losers wait for the
-      // winner's commit, then insert nothing.
-      written =
-          c.Exec(tx,
-                 "INSERT INTO notify_log(" SECPLAT_PG_NOTIFY_LOG_COLUMNS
-                 ") VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                 "ON CONFLICT (channel, problem_key) DO NOTHING RETURNING version",
-                 after.channel, after.problem_key, after.firing, internal::Ms(after.next_repeat_at),
-                 after.document, after.version, internal::Ms(after.updated_at));
-    } else {
-      written =
-          c.Exec(tx,
-                 "UPDATE notify_log SET firing = $3, next_repeat_at = $4, document = $5, "
-                 "version = $6, updated_at = $7 "
-                 "WHERE channel = $1 AND problem_key = $2 AND version = $8 RETURNING version",
-                 after.channel, after.problem_key, after.firing, internal::Ms(after.next_repeat_at),
-                 after.document, after.version, internal::Ms(after.updated_at), expected_version);
-    }
-    if (written.empty()) {
-      pqxx::result stored =
-          c.Exec(tx, "SELECT version FROM notify_log WHERE channel = $1 AND problem_key = $2",
-                 after.channel, after.problem_key);
-      return VersionConflict(NotifyLogName(after.channel, after.problem_key),
-                             stored.empty() ? 0 : internal::Int(stored[0][0]), expected_version);
-    }
-    tx.commit();
-    return after;
+    auto r = PutNotifyLogIn(c, tx, row, expected_version, ctx);
+    if (r.has_value()) tx.commit();
+    return r;
   });
 }
 
@@ -321,97 +336,126 @@ Result<std::vector<StoredNotifyLog>> PgStore::ListRepeatDue(Timestamp now, int l
 
 // ---- deliveries ----------------------------------------------------------------------------
 
+namespace {
+
+// CreateDelivery's insert-or-read in `tx` (not committed here).
+Result<CreatedDeliveryRow> CreateDeliveryIn(PgConnection& c, pqxx::transaction_base& tx,
+                                            const StoredDeliveryRow& row, const WriteContext& ctx) {
+  const std::string state(core::model::DeliveryStateName(row.state));
+  pqxx::result ins = c.Exec(
+      tx,
+      "INSERT INTO deliveries(idempotency_key, event_id, channel, asset_key, state, sending, "
+      "next_attempt_at, attempts, created_at, document, version, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) "
+      "ON CONFLICT (idempotency_key) DO NOTHING RETURNING " SECPLAT_PG_DELIVERY_COLUMNS,
+      row.idempotency_key, row.event_id, row.channel, row.asset_key, state, row.sending,
+      internal::Ms(row.next_attempt_at), row.attempts, internal::Ms(row.created_at), row.document,
+      internal::Ms(ctx.now));
+  if (!ins.empty()) {
+    SECPLAT_ASSIGN_OR_RETURN(StoredDeliveryRow created, ReadDelivery(ins[0]));
+    return CreatedDeliveryRow{.row = std::move(created), .created = true};
+  }
+  // The key exists (ON CONFLICT waited for a concurrent creator's commit): this statement's
+  // fresh snapshot sees the stored row.
+  pqxx::result rows = c.Exec(
+      tx, "SELECT " SECPLAT_PG_DELIVERY_COLUMNS " FROM deliveries WHERE idempotency_key = $1",
+      row.idempotency_key);
+  if (rows.empty())
+    return Unexpected(ErrorCode::kUnavailable, "delivery " + internal::Quoted(row.idempotency_key) +
+                                                   " was created and removed concurrently; retry");
+  SECPLAT_ASSIGN_OR_RETURN(StoredDeliveryRow existing, ReadDelivery(rows[0]));
+  return CreatedDeliveryRow{.row = std::move(existing), .created = false};
+}
+
+}  // namespace
+
 Result<CreatedDeliveryRow> PgStore::CreateDelivery(const StoredDeliveryRow& row,
                                                    const WriteContext& ctx) {
   SECPLAT_RETURN_IF_ERROR(Validate(row));
   return Run([&](PgConnection& c) -> Result<CreatedDeliveryRow> {
     pqxx::work tx(c.raw());
-    const std::string state(core::model::DeliveryStateName(row.state));
-    pqxx::result ins = c.Exec(
-        tx,
-        "INSERT INTO deliveries(idempotency_key, event_id, channel, asset_key, state, sending, "
-        "next_attempt_at, attempts, created_at, document, version, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING " SECPLAT_PG_DELIVERY_COLUMNS,
-        row.idempotency_key, row.event_id, row.channel, row.asset_key, state, row.sending,
-        internal::Ms(row.next_attempt_at), row.attempts, internal::Ms(row.created_at), row.document,
-        internal::Ms(ctx.now));
-    if (!ins.empty()) {
-      SECPLAT_ASSIGN_OR_RETURN(StoredDeliveryRow created, ReadDelivery(ins[0]));
-      tx.commit();
-      return CreatedDeliveryRow{.row = std::move(created), .created = true};
-    }
-    // The key exists (ON CONFLICT waited for a concurrent creator's commit): this statement's
-    // fresh snapshot sees the stored row.
-    pqxx::result rows = c.Exec(
-        tx, "SELECT " SECPLAT_PG_DELIVERY_COLUMNS " FROM deliveries WHERE idempotency_key = $1",
-        row.idempotency_key);
-    if (rows.empty())
-      return Unexpected(ErrorCode::kUnavailable,
-                        "delivery " + internal::Quoted(row.idempotency_key) +
-                            " was created and removed concurrently; retry");
-    SECPLAT_ASSIGN_OR_RETURN(StoredDeliveryRow existing, ReadDelivery(rows[0]));
-    tx.commit();
-    return CreatedDeliveryRow{.row = std::move(existing), .created = false};
+    auto r = CreateDeliveryIn(c, tx, row, ctx);
+    if (r.has_value()) tx.commit();
+    return r;
   });
 }
+
+namespace {
+
+Status ValidatePut(const StoredDeliveryRow& row, int64_t expected_version,
+                   const std::optional<DeliveryAttemptRow>& attempt) {
+  SECPLAT_RETURN_IF_ERROR(Validate(row));
+  if (attempt) SECPLAT_RETURN_IF_ERROR(Validate(*attempt, row.idempotency_key));
+  if (expected_version < 0) return Invalid("expected_version: must not be negative");
+  return OkStatus();
+}
+
+// PutDelivery's compare-and-set in `tx` (not committed here; a failure leaves the caller to
+// roll back what it wrote).
+Result<StoredDeliveryRow> PutDeliveryIn(PgConnection& c, pqxx::transaction_base& tx,
+                                        const StoredDeliveryRow& row, int64_t expected_version,
+                                        const std::optional<DeliveryAttemptRow>& attempt,
+                                        const WriteContext& ctx) {
+  const std::string what = "delivery " + internal::Quoted(row.idempotency_key);
+  const std::string state(core::model::DeliveryStateName(row.state));
+  // The row lock this takes serialises concurrent writers; a loser re-evaluates the WHERE on
+  // the winner's row and changes nothing.
+  pqxx::result written = c.Exec(
+      tx,
+      "UPDATE deliveries SET event_id = $2, channel = $3, asset_key = $4, state = $5, "
+      "sending = $6, next_attempt_at = $7, attempts = $8, created_at = $9, document = $10, "
+      "version = version + 1, updated_at = $11 "
+      "WHERE idempotency_key = $1 AND version = $12 AND state NOT IN " SECPLAT_PG_TERMINAL_STATES
+      " RETURNING " SECPLAT_PG_DELIVERY_COLUMNS,
+      row.idempotency_key, row.event_id, row.channel, row.asset_key, state, row.sending,
+      internal::Ms(row.next_attempt_at), row.attempts, internal::Ms(row.created_at), row.document,
+      internal::Ms(ctx.now), expected_version);
+  if (written.empty()) {
+    pqxx::result stored =
+        c.Exec(tx, "SELECT version, state FROM deliveries WHERE idempotency_key = $1",
+               row.idempotency_key);
+    if (stored.empty()) return internal::NotFound(what);
+    const int64_t version = internal::Int(stored[0][0]);
+    if (version != expected_version) return VersionConflict(what, version, expected_version);
+    const std::string state_now = internal::Text(stored[0][1]);
+    auto parsed = core::model::ParseDeliveryState(state_now);
+    if (parsed && core::notify::IsTerminal(*parsed))
+      return Unexpected(ErrorCode::kConflict, what + " is " + state_now +
+                                                  " (terminal) at version " +
+                                                  std::to_string(version) + "; it cannot change");
+    // Deleted by retention and created afresh between the two statements.
+    return Unexpected(ErrorCode::kConflict, what + " changed concurrently; read it again");
+  }
+  SECPLAT_ASSIGN_OR_RETURN(StoredDeliveryRow after, ReadDelivery(written[0]));
+  if (attempt) {
+    pqxx::result added =
+        c.Exec(tx,
+               "INSERT INTO delivery_attempts(" SECPLAT_PG_ATTEMPT_COLUMNS
+               ") VALUES ($1, $2, $3, $4) "
+               "ON CONFLICT (idempotency_key, attempt) DO NOTHING "
+               "RETURNING attempt",
+               row.idempotency_key, attempt->attempt, internal::Ms(attempt->at), attempt->document);
+    // Not committed: the delivery's update is rolled back with it.
+    if (added.empty())
+      return Unexpected(
+          ErrorCode::kConflict,
+          what + ": attempt " + std::to_string(attempt->attempt) + " is already recorded");
+  }
+  return after;
+}
+
+}  // namespace
 
 Result<StoredDeliveryRow> PgStore::PutDelivery(const StoredDeliveryRow& row,
                                                int64_t expected_version,
                                                const std::optional<DeliveryAttemptRow>& attempt,
                                                const WriteContext& ctx) {
-  SECPLAT_RETURN_IF_ERROR(Validate(row));
-  if (attempt) SECPLAT_RETURN_IF_ERROR(Validate(*attempt, row.idempotency_key));
-  if (expected_version < 0) return Invalid("expected_version: must not be negative");
-  const std::string what = "delivery " + internal::Quoted(row.idempotency_key);
+  SECPLAT_RETURN_IF_ERROR(ValidatePut(row, expected_version, attempt));
   return Run([&](PgConnection& c) -> Result<StoredDeliveryRow> {
     pqxx::work tx(c.raw());
-    const std::string state(core::model::DeliveryStateName(row.state));
-    // The row lock this takes serialises concurrent writers; a loser re-evaluates the WHERE on
-    // the winner's row and changes nothing.
-    pqxx::result written = c.Exec(
-        tx,
-        "UPDATE deliveries SET event_id = $2, channel = $3, asset_key = $4, state = $5, "
-        "sending = $6, next_attempt_at = $7, attempts = $8, created_at = $9, document = $10, "
-        "version = version + 1, updated_at = $11 "
-        "WHERE idempotency_key = $1 AND version = $12 AND state NOT IN " SECPLAT_PG_TERMINAL_STATES
-        " RETURNING " SECPLAT_PG_DELIVERY_COLUMNS,
-        row.idempotency_key, row.event_id, row.channel, row.asset_key, state, row.sending,
-        internal::Ms(row.next_attempt_at), row.attempts, internal::Ms(row.created_at), row.document,
-        internal::Ms(ctx.now), expected_version);
-    if (written.empty()) {
-      pqxx::result stored =
-          c.Exec(tx, "SELECT version, state FROM deliveries WHERE idempotency_key = $1",
-                 row.idempotency_key);
-      if (stored.empty()) return internal::NotFound(what);
-      const int64_t version = internal::Int(stored[0][0]);
-      if (version != expected_version) return VersionConflict(what, version, expected_version);
-      const std::string state_now = internal::Text(stored[0][1]);
-      auto parsed = core::model::ParseDeliveryState(state_now);
-      if (parsed && core::notify::IsTerminal(*parsed))
-        return Unexpected(ErrorCode::kConflict, what + " is " + state_now +
-                                                    " (terminal) at version " +
-                                                    std::to_string(version) + "; it cannot change");
-      // Deleted by retention and created afresh between the two statements.
-      return Unexpected(ErrorCode::kConflict, what + " changed concurrently; read it again");
-    }
-    SECPLAT_ASSIGN_OR_RETURN(StoredDeliveryRow after, ReadDelivery(written[0]));
-    if (attempt) {
-      pqxx::result added = c.Exec(tx,
-                                  "INSERT INTO delivery_attempts(" SECPLAT_PG_ATTEMPT_COLUMNS
-                                  ") VALUES ($1, $2, $3, $4) "
-                                  "ON CONFLICT (idempotency_key, attempt) DO NOTHING "
-                                  "RETURNING attempt",
-                                  row.idempotency_key, attempt->attempt, internal::Ms(attempt->at),
-                                  attempt->document);
-      // Not committed: the delivery's update is rolled back with it.
-      if (added.empty())
-        return Unexpected(
-            ErrorCode::kConflict,
-            what + ": attempt " + std::to_string(attempt->attempt) + " is already recorded");
-    }
-    tx.commit();
-    return after;
+    auto r = PutDeliveryIn(c, tx, row, expected_version, attempt, ctx);
+    if (r.has_value()) tx.commit();
+    return r;
   });
 }
 
@@ -482,17 +526,26 @@ Result<std::vector<DeliveryAttemptRow>> PgStore::ListDeliveryAttempts(
 
 // ---- routing -------------------------------------------------------------------------------
 
+namespace {
+
+// PutRouting's upsert in `tx`.
+void PutRoutingIn(PgConnection& c, pqxx::transaction_base& tx, const StoredRouting& row) {
+  // A replacement keeps the row's id: the record stays where it was first listed.
+  c.Exec(tx,
+         "INSERT INTO notify_routing(event_id, event_type, asset_key, decided_at, document) "
+         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO UPDATE SET "
+         "event_type = excluded.event_type, asset_key = excluded.asset_key, "
+         "decided_at = excluded.decided_at, document = excluded.document",
+         row.event_id, row.event_type, row.asset_key, internal::Ms(row.decided_at), row.document);
+}
+
+}  // namespace
+
 Status PgStore::PutRouting(const StoredRouting& row, const WriteContext& /*ctx*/) {
   SECPLAT_RETURN_IF_ERROR(Validate(row));
   return Run([&](PgConnection& c) -> Status {
     pqxx::nontransaction tx(c.raw());
-    // A replacement keeps the row's id: the record stays where it was first listed.
-    c.Exec(tx,
-           "INSERT INTO notify_routing(event_id, event_type, asset_key, decided_at, document) "
-           "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO UPDATE SET "
-           "event_type = excluded.event_type, asset_key = excluded.asset_key, "
-           "decided_at = excluded.decided_at, document = excluded.document",
-           row.event_id, row.event_type, row.asset_key, internal::Ms(row.decided_at), row.document);
+    PutRoutingIn(c, tx, row);
     return OkStatus();
   });
 }
@@ -636,6 +689,171 @@ Result<int64_t> PgStore::DeleteNotificationsBefore(Timestamp before) {
     if (*batch < kRetentionBatch) break;
   }
   return deleted;
+}
+
+// ---- batches (the notifier's batched handling and sends) -----------------------------------
+
+namespace {
+
+// An item's own outcome (its writes undone, the batch goes on) rather than the whole call's.
+bool IsItemError(const Error& e) {
+  return e.code == ErrorCode::kConflict || e.code == ErrorCode::kNotFound ||
+         e.code == ErrorCode::kInvalidArgument;
+}
+
+Status BatchSize(size_t n, std::string_view what) {
+  if (n <= ports::store::kMaxNotificationBatchItems) return OkStatus();
+  return Invalid(std::string(what) + ": at most " +
+                 std::to_string(ports::store::kMaxNotificationBatchItems) + " in one call, not " +
+                 std::to_string(n));
+}
+
+// Runs `body()` inside SAVEPOINT item of `tx`: kept when it succeeds, undone when it fails with
+// an item error (the item's outcome). Any other failure is the whole call's (the outer error).
+template <typename T, typename Body>
+Result<Result<T>> InSavepoint(PgConnection& c, pqxx::transaction_base& tx, Body&& body) {
+  c.Exec(tx, "SAVEPOINT item");
+  Result<T> r = body();
+  if (!r.has_value()) {
+    c.Exec(tx, "ROLLBACK TO SAVEPOINT item");
+    c.Exec(tx, "RELEASE SAVEPOINT item");
+    if (!IsItemError(r.error())) return Unexpected(r.error());
+    return Result<Result<T>>(std::move(r));
+  }
+  c.Exec(tx, "RELEASE SAVEPOINT item");
+  return Result<Result<T>>(std::move(r));
+}
+
+}  // namespace
+
+Result<std::vector<std::optional<StoredNotifyLog>>> PgStore::GetNotifyLogs(
+    std::span<const ports::store::NotifyLogKey> keys) {
+  SECPLAT_RETURN_IF_ERROR(BatchSize(keys.size(), "keys"));
+  internal::ArrayLiteral channels, problems;
+  bool any = false;
+  for (const ports::store::NotifyLogKey& k : keys) {
+    if (HasNul(k.channel) || HasNul(k.problem_key)) continue;  // cannot be stored: none
+    channels.Add(k.channel);
+    problems.Add(k.problem_key);
+    any = true;
+  }
+  const std::string channel_array = channels.Take();
+  const std::string problem_array = problems.Take();
+  return Run([&](PgConnection& c) -> Result<std::vector<std::optional<StoredNotifyLog>>> {
+    std::map<std::pair<std::string, std::string>, StoredNotifyLog> found;
+    if (any) {
+      pqxx::nontransaction tx(c.raw());
+      pqxx::result rows = c.Exec(tx,
+                                 "SELECT " SECPLAT_PG_NOTIFY_LOG_COLUMNS
+                                 " FROM notify_log WHERE (channel, problem_key) IN "
+                                 "(SELECT * FROM unnest($1::text[], $2::text[]))",
+                                 channel_array, problem_array);
+      for (const pqxx::row& r : rows) {
+        StoredNotifyLog log = ReadNotifyLog(r);
+        std::pair<std::string, std::string> key{log.channel, log.problem_key};
+        found.emplace(std::move(key), std::move(log));
+      }
+    }
+    std::vector<std::optional<StoredNotifyLog>> out;
+    out.reserve(keys.size());
+    for (const ports::store::NotifyLogKey& k : keys) {
+      auto it = found.find({k.channel, k.problem_key});
+      if (it == found.end()) {
+        out.emplace_back();
+      } else {
+        out.emplace_back(it->second);
+      }
+    }
+    return out;
+  });
+}
+
+Result<std::vector<Result<StoredDeliveryRow>>> PgStore::PutDeliveries(
+    std::span<const ports::store::DeliveryPutRow> items, const WriteContext& ctx) {
+  SECPLAT_RETURN_IF_ERROR(BatchSize(items.size(), "items"));
+  using Outcomes = std::vector<Result<StoredDeliveryRow>>;
+  Outcomes out;
+  out.reserve(items.size());
+  std::vector<size_t> valid;
+  for (size_t i = 0; i < items.size(); ++i) {
+    Status v = ValidatePut(items[i].row, items[i].expected_version, items[i].attempt);
+    if (!v.has_value()) {
+      out.push_back(Unexpected(v.error()));
+    } else {
+      out.push_back(Unexpected(ErrorCode::kInternal, "not stored"));
+      valid.push_back(i);
+    }
+  }
+  if (valid.empty()) return out;
+  return Run([&](PgConnection& c) -> Result<Outcomes> {
+    Outcomes result = out;
+    pqxx::work tx(c.raw());
+    for (size_t i : valid) {
+      const ports::store::DeliveryPutRow& item = items[i];
+      SECPLAT_ASSIGN_OR_RETURN(
+          Result<StoredDeliveryRow> r, InSavepoint<StoredDeliveryRow>(c, tx, [&] {
+            return PutDeliveryIn(c, tx, item.row, item.expected_version, item.attempt, ctx);
+          }));
+      result[i] = std::move(r);
+    }
+    tx.commit();
+    return result;
+  });
+}
+
+Result<std::vector<Result<ports::store::EventWritesResult>>> PgStore::WriteEventBatch(
+    std::span<const ports::store::EventWrites> events, const WriteContext& ctx) {
+  using ports::store::EventWritesResult;
+  SECPLAT_RETURN_IF_ERROR(BatchSize(events.size(), "events"));
+  using Outcomes = std::vector<Result<EventWritesResult>>;
+  Outcomes out;
+  out.reserve(events.size());
+  std::vector<size_t> valid;
+  for (size_t i = 0; i < events.size(); ++i) {
+    Status v = OkStatus();
+    for (const StoredDeliveryRow& d : events[i].deliveries) {
+      if (v.has_value()) v = Validate(d);
+    }
+    for (const ports::store::NotifyLogPutRow& l : events[i].logs) {
+      if (v.has_value()) v = Validate(l.row);
+      if (v.has_value() && l.expected_version < 0)
+        v = Invalid("expected_version: must not be negative");
+    }
+    if (v.has_value() && events[i].routing) v = Validate(*events[i].routing);
+    if (!v.has_value()) {
+      out.push_back(Unexpected(v.error()));
+    } else {
+      out.push_back(Unexpected(ErrorCode::kInternal, "not stored"));
+      valid.push_back(i);
+    }
+  }
+  if (valid.empty()) return out;
+  return Run([&](PgConnection& c) -> Result<Outcomes> {
+    Outcomes result = out;
+    pqxx::work tx(c.raw());
+    for (size_t i : valid) {
+      const ports::store::EventWrites& e = events[i];
+      SECPLAT_ASSIGN_OR_RETURN(
+          Result<EventWritesResult> r,
+          InSavepoint<EventWritesResult>(c, tx, [&]() -> Result<EventWritesResult> {
+            EventWritesResult w;
+            for (const StoredDeliveryRow& d : e.deliveries) {
+              SECPLAT_ASSIGN_OR_RETURN(CreatedDeliveryRow cd, CreateDeliveryIn(c, tx, d, ctx));
+              w.deliveries.push_back(std::move(cd));
+            }
+            for (const ports::store::NotifyLogPutRow& l : e.logs) {
+              SECPLAT_ASSIGN_OR_RETURN(StoredNotifyLog stored,
+                                       PutNotifyLogIn(c, tx, l.row, l.expected_version, ctx));
+              w.logs.push_back(std::move(stored));
+            }
+            if (e.routing) PutRoutingIn(c, tx, *e.routing);
+            return w;
+          }));
+      result[i] = std::move(r);
+    }
+    tx.commit();
+    return result;
+  });
 }
 
 }  // namespace secplat::adapters::postgres

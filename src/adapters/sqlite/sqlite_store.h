@@ -133,6 +133,15 @@ class SqliteStore final : public ports::store::Store {
                           const ports::store::WriteContext& ctx) override;
   Result<std::vector<ports::store::StoredChannelHealth>> ListChannelHealth() override;
   Result<int64_t> DeleteNotificationsBefore(Timestamp before) override;
+  // The notifier's batches (one transaction; a savepoint per item or event).
+  Result<std::vector<std::optional<ports::store::StoredNotifyLog>>> GetNotifyLogs(
+      std::span<const ports::store::NotifyLogKey> keys) override;
+  Result<std::vector<Result<ports::store::StoredDeliveryRow>>> PutDeliveries(
+      std::span<const ports::store::DeliveryPutRow> items,
+      const ports::store::WriteContext& ctx) override;
+  Result<std::vector<Result<ports::store::EventWritesResult>>> WriteEventBatch(
+      std::span<const ports::store::EventWrites> events,
+      const ports::store::WriteContext& ctx) override;
 
   // EventStore. Audit action: event.append (only when created; so is the outbox row).
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& envelope,

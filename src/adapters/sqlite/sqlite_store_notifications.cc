@@ -209,48 +209,62 @@ Result<std::optional<StoredNotifyLog>> SqliteStore::GetNotifyLog(std::string_vie
   return FindNotifyLog(*db, channel, problem_key);
 }
 
-Result<StoredNotifyLog> SqliteStore::PutNotifyLog(const StoredNotifyLog& row,
-                                                  int64_t expected_version,
-                                                  const WriteContext& ctx) {
+namespace {
+
+Status ValidateNotifyLogPut(const StoredNotifyLog& row, int64_t expected_version) {
   if (row.channel.empty()) return Invalid("channel: required");
   if (row.problem_key.empty()) return Invalid("problem_key: required");
   if (expected_version < 0) return Invalid("expected_version: must not be negative");
-  SECPLAT_RETURN_IF_ERROR(ValidateDocument(row.document));
-  return WriteTx([&](Connection& db) -> Result<StoredNotifyLog> {
-    int64_t stored = 0;
-    {
-      SECPLAT_ASSIGN_OR_RETURN(
-          StatementLease s,
-          db.Prepare("SELECT version FROM notify_log WHERE channel = ?1 AND problem_key = ?2"));
-      s->Bind(1, row.channel);
-      s->Bind(2, row.problem_key);
-      SECPLAT_ASSIGN_OR_RETURN(bool found, s->Step());
-      if (found) stored = s->Int64(0);
-    }
-    if (stored != expected_version)
-      return Unexpected(ErrorCode::kConflict,
-                        "notify log of channel " + internal::Quoted(row.channel) + " and problem " +
-                            internal::Quoted(row.problem_key) + " is at version " +
-                            std::to_string(stored) + ", not " + std::to_string(expected_version));
-    StoredNotifyLog after = row;
-    after.version = stored + 1;
-    after.updated_at = ctx.now;
+  return ValidateDocument(row.document);
+}
+
+// PutNotifyLog's compare-and-set on `db`, inside the caller's transaction.
+Result<StoredNotifyLog> PutNotifyLogIn(Connection& db, const StoredNotifyLog& row,
+                                       int64_t expected_version, const WriteContext& ctx) {
+  int64_t stored = 0;
+  {
     SECPLAT_ASSIGN_OR_RETURN(
         StatementLease s,
-        db.Prepare("INSERT INTO notify_log(" SECPLAT_SQLITE_NOTIFY_LOG_COLUMNS
-                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(channel, problem_key) DO "
-                   "UPDATE SET firing = excluded.firing, next_repeat_at = excluded.next_repeat_at, "
-                   "document = excluded.document, version = excluded.version, "
-                   "updated_at = excluded.updated_at"));
-    s->Bind(1, after.channel);
-    s->Bind(2, after.problem_key);
-    s->Bind(3, after.firing);
-    s->Bind(4, after.next_repeat_at);
-    s->Bind(5, after.document);
-    s->Bind(6, after.version);
-    s->Bind(7, after.updated_at);
-    SECPLAT_RETURN_IF_ERROR(s->Run());
-    return after;
+        db.Prepare("SELECT version FROM notify_log WHERE channel = ?1 AND problem_key = ?2"));
+    s->Bind(1, row.channel);
+    s->Bind(2, row.problem_key);
+    SECPLAT_ASSIGN_OR_RETURN(bool found, s->Step());
+    if (found) stored = s->Int64(0);
+  }
+  if (stored != expected_version)
+    return Unexpected(ErrorCode::kConflict,
+                      "notify log of channel " + internal::Quoted(row.channel) + " and problem " +
+                          internal::Quoted(row.problem_key) + " is at version " +
+                          std::to_string(stored) + ", not " + std::to_string(expected_version));
+  StoredNotifyLog after = row;
+  after.version = stored + 1;
+  after.updated_at = ctx.now;
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db.Prepare("INSERT INTO notify_log(" SECPLAT_SQLITE_NOTIFY_LOG_COLUMNS
+                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(channel, problem_key) DO "
+                 "UPDATE SET firing = excluded.firing, next_repeat_at = excluded.next_repeat_at, "
+                 "document = excluded.document, version = excluded.version, "
+                 "updated_at = excluded.updated_at"));
+  s->Bind(1, after.channel);
+  s->Bind(2, after.problem_key);
+  s->Bind(3, after.firing);
+  s->Bind(4, after.next_repeat_at);
+  s->Bind(5, after.document);
+  s->Bind(6, after.version);
+  s->Bind(7, after.updated_at);
+  SECPLAT_RETURN_IF_ERROR(s->Run());
+  return after;
+}
+
+}  // namespace
+
+Result<StoredNotifyLog> SqliteStore::PutNotifyLog(const StoredNotifyLog& row,
+                                                  int64_t expected_version,
+                                                  const WriteContext& ctx) {
+  SECPLAT_RETURN_IF_ERROR(ValidateNotifyLogPut(row, expected_version));
+  return WriteTx([&](Connection& db) -> Result<StoredNotifyLog> {
+    return PutNotifyLogIn(db, row, expected_version, ctx);
   });
 }
 
@@ -274,38 +288,46 @@ Result<std::vector<StoredNotifyLog>> SqliteStore::ListRepeatDue(Timestamp now, i
 
 // ---- Deliveries --------------------------------------------------------------------------
 
+namespace {
+
+// CreateDelivery's insert-or-read on `db`, inside the caller's transaction.
+Result<CreatedDeliveryRow> CreateDeliveryIn(Connection& db, const StoredDeliveryRow& row,
+                                            const WriteContext& ctx) {
+  StoredDeliveryRow fresh = row;
+  fresh.version = 1;
+  fresh.updated_at = ctx.now;
+  {
+    // ON CONFLICT DO NOTHING: a second create (or one from another process holding the file)
+    // leaves the stored row alone and reads it back below.
+    SECPLAT_ASSIGN_OR_RETURN(
+        StatementLease s, db.Prepare("INSERT INTO deliveries(" SECPLAT_SQLITE_DELIVERY_COLUMNS
+                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                                     "ON CONFLICT(idempotency_key) DO NOTHING"));
+    BindDelivery(*s, fresh);
+    SECPLAT_RETURN_IF_ERROR(s->Run());
+  }
+  if (db.Changes() == 1) return CreatedDeliveryRow{std::move(fresh), true};
+  SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredDeliveryRow> stored,
+                           FindDelivery(db, row.idempotency_key));
+  if (!stored)  // cannot happen inside the transaction; kept as an error, not a crash
+    return Unexpected(ErrorCode::kInternal, "delivery " + internal::Quoted(row.idempotency_key) +
+                                                " was neither inserted nor found");
+  return CreatedDeliveryRow{*std::move(stored), false};
+}
+
+}  // namespace
+
 Result<CreatedDeliveryRow> SqliteStore::CreateDelivery(const StoredDeliveryRow& row,
                                                        const WriteContext& ctx) {
   SECPLAT_RETURN_IF_ERROR(ValidateDelivery(row));
-  return WriteTx([&](Connection& db) -> Result<CreatedDeliveryRow> {
-    StoredDeliveryRow fresh = row;
-    fresh.version = 1;
-    fresh.updated_at = ctx.now;
-    {
-      // ON CONFLICT DO NOTHING: a second create (or one from another process holding the file)
-      // leaves the stored row alone and reads it back below.
-      SECPLAT_ASSIGN_OR_RETURN(
-          StatementLease s,
-          db.Prepare("INSERT INTO deliveries(" SECPLAT_SQLITE_DELIVERY_COLUMNS
-                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-                     "ON CONFLICT(idempotency_key) DO NOTHING"));
-      BindDelivery(*s, fresh);
-      SECPLAT_RETURN_IF_ERROR(s->Run());
-    }
-    if (db.Changes() == 1) return CreatedDeliveryRow{std::move(fresh), true};
-    SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredDeliveryRow> stored,
-                             FindDelivery(db, row.idempotency_key));
-    if (!stored)  // cannot happen inside the transaction; kept as an error, not a crash
-      return Unexpected(ErrorCode::kInternal, "delivery " + internal::Quoted(row.idempotency_key) +
-                                                  " was neither inserted nor found");
-    return CreatedDeliveryRow{*std::move(stored), false};
-  });
+  return WriteTx(
+      [&](Connection& db) -> Result<CreatedDeliveryRow> { return CreateDeliveryIn(db, row, ctx); });
 }
 
-Result<StoredDeliveryRow> SqliteStore::PutDelivery(const StoredDeliveryRow& row,
-                                                   int64_t expected_version,
-                                                   const std::optional<DeliveryAttemptRow>& attempt,
-                                                   const WriteContext& ctx) {
+namespace {
+
+Status ValidateDeliveryPut(const StoredDeliveryRow& row, int64_t expected_version,
+                           const std::optional<DeliveryAttemptRow>& attempt) {
   SECPLAT_RETURN_IF_ERROR(ValidateDelivery(row));
   if (expected_version < 0) return Invalid("expected_version: must not be negative");
   if (attempt) {
@@ -316,68 +338,82 @@ Result<StoredDeliveryRow> SqliteStore::PutDelivery(const StoredDeliveryRow& row,
     if (!IsJsonObject(attempt->document))
       return Invalid("attempt: document: must be a JSON object");
   }
+  return OkStatus();
+}
+
+// PutDelivery's compare-and-set on `db`, inside the caller's transaction.
+Result<StoredDeliveryRow> PutDeliveryIn(Connection& db, const StoredDeliveryRow& row,
+                                        int64_t expected_version,
+                                        const std::optional<DeliveryAttemptRow>& attempt,
+                                        const WriteContext& ctx) {
   const std::string quoted = "delivery " + internal::Quoted(row.idempotency_key);
+  {
+    SECPLAT_ASSIGN_OR_RETURN(
+        StatementLease s,
+        db.Prepare("SELECT version, state FROM deliveries WHERE idempotency_key = ?1"));
+    s->Bind(1, row.idempotency_key);
+    SECPLAT_ASSIGN_OR_RETURN(bool found, s->Step());
+    if (!found) return internal::NotFound(quoted);
+    const int64_t stored = s->Int64(0);
+    const std::string state = s->Text(1);
+    if (stored != expected_version)
+      return Unexpected(ErrorCode::kConflict, quoted + " is at version " + std::to_string(stored) +
+                                                  ", not " + std::to_string(expected_version));
+    auto parsed = core::model::ParseDeliveryState(state);
+    if (!parsed)
+      return Unexpected(ErrorCode::kInternal,
+                        "deliveries: unknown state " + internal::Quoted(state));
+    if (core::notify::IsTerminal(*parsed))
+      return Unexpected(ErrorCode::kConflict, quoted + " is " + state + " (terminal) at version " +
+                                                  std::to_string(stored) + "; it cannot change");
+  }
+  if (attempt) {
+    SECPLAT_ASSIGN_OR_RETURN(
+        StatementLease s,
+        db.Prepare("SELECT 1 FROM delivery_attempts WHERE idempotency_key = ?1 AND attempt = ?2"));
+    s->Bind(1, row.idempotency_key);
+    s->Bind(2, attempt->attempt);
+    SECPLAT_ASSIGN_OR_RETURN(bool recorded, s->Step());
+    if (recorded)
+      return Unexpected(
+          ErrorCode::kConflict,
+          quoted + ": attempt " + std::to_string(attempt->attempt) + " is already recorded");
+  }
+  StoredDeliveryRow after = row;
+  after.version = expected_version + 1;
+  after.updated_at = ctx.now;
+  {
+    SECPLAT_ASSIGN_OR_RETURN(
+        StatementLease s,
+        db.Prepare("UPDATE deliveries SET event_id = ?2, channel = ?3, asset_key = ?4, "
+                   "state = ?5, sending = ?6, next_attempt_at = ?7, attempts = ?8, "
+                   "created_at = ?9, document = ?10, version = ?11, updated_at = ?12 "
+                   "WHERE idempotency_key = ?1"));
+    BindDelivery(*s, after);
+    SECPLAT_RETURN_IF_ERROR(s->Run());
+  }
+  if (attempt) {
+    SECPLAT_ASSIGN_OR_RETURN(
+        StatementLease s, db.Prepare("INSERT INTO delivery_attempts(" SECPLAT_SQLITE_ATTEMPT_COLUMNS
+                                     ") VALUES (?1, ?2, ?3, ?4)"));
+    s->Bind(1, row.idempotency_key);
+    s->Bind(2, attempt->attempt);
+    s->Bind(3, attempt->at);
+    s->Bind(4, attempt->document);
+    SECPLAT_RETURN_IF_ERROR(s->Run());
+  }
+  return after;
+}
+
+}  // namespace
+
+Result<StoredDeliveryRow> SqliteStore::PutDelivery(const StoredDeliveryRow& row,
+                                                   int64_t expected_version,
+                                                   const std::optional<DeliveryAttemptRow>& attempt,
+                                                   const WriteContext& ctx) {
+  SECPLAT_RETURN_IF_ERROR(ValidateDeliveryPut(row, expected_version, attempt));
   return WriteTx([&](Connection& db) -> Result<StoredDeliveryRow> {
-    {
-      SECPLAT_ASSIGN_OR_RETURN(
-          StatementLease s,
-          db.Prepare("SELECT version, state FROM deliveries WHERE idempotency_key = ?1"));
-      s->Bind(1, row.idempotency_key);
-      SECPLAT_ASSIGN_OR_RETURN(bool found, s->Step());
-      if (!found) return internal::NotFound(quoted);
-      const int64_t stored = s->Int64(0);
-      const std::string state = s->Text(1);
-      if (stored != expected_version)
-        return Unexpected(ErrorCode::kConflict, quoted + " is at version " +
-                                                    std::to_string(stored) + ", not " +
-                                                    std::to_string(expected_version));
-      auto parsed = core::model::ParseDeliveryState(state);
-      if (!parsed)
-        return Unexpected(ErrorCode::kInternal,
-                          "deliveries: unknown state " + internal::Quoted(state));
-      if (core::notify::IsTerminal(*parsed))
-        return Unexpected(ErrorCode::kConflict, quoted + " is " + state +
-                                                    " (terminal) at version " +
-                                                    std::to_string(stored) + "; it cannot change");
-    }
-    if (attempt) {
-      SECPLAT_ASSIGN_OR_RETURN(
-          StatementLease s,
-          db.Prepare(
-              "SELECT 1 FROM delivery_attempts WHERE idempotency_key = ?1 AND attempt = ?2"));
-      s->Bind(1, row.idempotency_key);
-      s->Bind(2, attempt->attempt);
-      SECPLAT_ASSIGN_OR_RETURN(bool recorded, s->Step());
-      if (recorded)
-        return Unexpected(
-            ErrorCode::kConflict,
-            quoted + ": attempt " + std::to_string(attempt->attempt) + " is already recorded");
-    }
-    StoredDeliveryRow after = row;
-    after.version = expected_version + 1;
-    after.updated_at = ctx.now;
-    {
-      SECPLAT_ASSIGN_OR_RETURN(
-          StatementLease s,
-          db.Prepare("UPDATE deliveries SET event_id = ?2, channel = ?3, asset_key = ?4, "
-                     "state = ?5, sending = ?6, next_attempt_at = ?7, attempts = ?8, "
-                     "created_at = ?9, document = ?10, version = ?11, updated_at = ?12 "
-                     "WHERE idempotency_key = ?1"));
-      BindDelivery(*s, after);
-      SECPLAT_RETURN_IF_ERROR(s->Run());
-    }
-    if (attempt) {
-      SECPLAT_ASSIGN_OR_RETURN(
-          StatementLease s,
-          db.Prepare("INSERT INTO delivery_attempts(" SECPLAT_SQLITE_ATTEMPT_COLUMNS
-                     ") VALUES (?1, ?2, ?3, ?4)"));
-      s->Bind(1, row.idempotency_key);
-      s->Bind(2, attempt->attempt);
-      s->Bind(3, attempt->at);
-      s->Bind(4, attempt->document);
-      SECPLAT_RETURN_IF_ERROR(s->Run());
-    }
-    return after;
+    return PutDeliveryIn(db, row, expected_version, attempt, ctx);
   });
 }
 
@@ -449,24 +485,35 @@ Result<std::vector<DeliveryAttemptRow>> SqliteStore::ListDeliveryAttempts(
 
 // ---- Routing -----------------------------------------------------------------------------
 
-Status SqliteStore::PutRouting(const StoredRouting& row, const WriteContext& /*ctx*/) {
+namespace {
+
+Status ValidateRouting(const StoredRouting& row) {
   if (row.event_id.empty()) return Invalid("event_id: required");
-  SECPLAT_RETURN_IF_ERROR(ValidateDocument(row.document));
-  return WriteTx([&](Connection& db) -> Status {
-    // DO UPDATE keeps the row's id, so a rewrite does not move the event in the "why" view.
-    SECPLAT_ASSIGN_OR_RETURN(
-        StatementLease s,
-        db.Prepare("INSERT INTO notify_routing(" SECPLAT_SQLITE_ROUTING_COLUMNS
-                   ") VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(event_id) DO UPDATE SET "
-                   "event_type = excluded.event_type, asset_key = excluded.asset_key, "
-                   "decided_at = excluded.decided_at, document = excluded.document"));
-    s->Bind(1, row.event_id);
-    s->Bind(2, row.event_type);
-    s->Bind(3, row.asset_key);
-    s->Bind(4, row.decided_at);
-    s->Bind(5, row.document);
-    return s->Run();
-  });
+  return ValidateDocument(row.document);
+}
+
+// PutRouting's upsert on `db`, inside the caller's transaction.
+Status PutRoutingIn(Connection& db, const StoredRouting& row) {
+  // DO UPDATE keeps the row's id, so a rewrite does not move the event in the "why" view.
+  SECPLAT_ASSIGN_OR_RETURN(
+      StatementLease s,
+      db.Prepare("INSERT INTO notify_routing(" SECPLAT_SQLITE_ROUTING_COLUMNS
+                 ") VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(event_id) DO UPDATE SET "
+                 "event_type = excluded.event_type, asset_key = excluded.asset_key, "
+                 "decided_at = excluded.decided_at, document = excluded.document"));
+  s->Bind(1, row.event_id);
+  s->Bind(2, row.event_type);
+  s->Bind(3, row.asset_key);
+  s->Bind(4, row.decided_at);
+  s->Bind(5, row.document);
+  return s->Run();
+}
+
+}  // namespace
+
+Status SqliteStore::PutRouting(const StoredRouting& row, const WriteContext& /*ctx*/) {
+  SECPLAT_RETURN_IF_ERROR(ValidateRouting(row));
+  return WriteTx([&](Connection& db) -> Status { return PutRoutingIn(db, row); });
 }
 
 Result<std::optional<StoredRouting>> SqliteStore::GetRouting(std::string_view event_id) {
@@ -580,6 +627,146 @@ Result<int64_t> SqliteStore::DeleteNotificationsBefore(Timestamp before) {
       deleted += db.Changes();
     }
     return deleted;
+  });
+}
+
+// ---- Batches (the notifier's batched handling and sends) ---------------------------------
+
+namespace {
+
+// An item's own outcome (its writes undone, the batch goes on) rather than the whole call's.
+bool IsItemError(const Error& e) {
+  return e.code == ErrorCode::kConflict || e.code == ErrorCode::kNotFound ||
+         e.code == ErrorCode::kInvalidArgument;
+}
+
+Status RunSql(Connection& db, const char* sql) {
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s, db.Prepare(sql));
+  return s->Run();
+}
+
+// Runs `body(db)` inside SAVEPOINT item: kept when it succeeds, undone when it fails with an
+// item error (returned as the item's outcome). Any other failure is the whole call's (returned
+// as the outer error).
+template <typename T, typename Body>
+Result<Result<T>> InSavepoint(Connection& db, Body&& body) {
+  SECPLAT_RETURN_IF_ERROR(RunSql(db, "SAVEPOINT item"));
+  Result<T> r = body();
+  if (!r.has_value()) {
+    if (!db.InTransaction())
+      return Unexpected(ErrorCode::kUnavailable,
+                        "the write transaction was aborted by the database");
+    SECPLAT_RETURN_IF_ERROR(RunSql(db, "ROLLBACK TO item"));
+    SECPLAT_RETURN_IF_ERROR(RunSql(db, "RELEASE item"));
+    if (!IsItemError(r.error())) return Unexpected(r.error());
+    return Result<Result<T>>(std::move(r));
+  }
+  SECPLAT_RETURN_IF_ERROR(RunSql(db, "RELEASE item"));
+  return Result<Result<T>>(std::move(r));
+}
+
+Status BatchSize(size_t n, std::string_view what) {
+  if (n <= ports::store::kMaxNotificationBatchItems) return OkStatus();
+  return Invalid(std::string(what) + ": at most " +
+                 std::to_string(ports::store::kMaxNotificationBatchItems) + " in one call, not " +
+                 std::to_string(n));
+}
+
+}  // namespace
+
+Result<std::vector<std::optional<StoredNotifyLog>>> SqliteStore::GetNotifyLogs(
+    std::span<const ports::store::NotifyLogKey> keys) {
+  SECPLAT_RETURN_IF_ERROR(BatchSize(keys.size(), "keys"));
+  auto db = readers_->Acquire();
+  std::vector<std::optional<StoredNotifyLog>> out;
+  out.reserve(keys.size());
+  for (const ports::store::NotifyLogKey& k : keys) {
+    SECPLAT_ASSIGN_OR_RETURN(std::optional<StoredNotifyLog> row,
+                             FindNotifyLog(*db, k.channel, k.problem_key));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+Result<std::vector<Result<StoredDeliveryRow>>> SqliteStore::PutDeliveries(
+    std::span<const ports::store::DeliveryPutRow> items, const WriteContext& ctx) {
+  SECPLAT_RETURN_IF_ERROR(BatchSize(items.size(), "items"));
+  using Outcomes = std::vector<Result<StoredDeliveryRow>>;
+  Outcomes out;
+  out.reserve(items.size());
+  std::vector<size_t> valid;  // items that reach the transaction
+  for (size_t i = 0; i < items.size(); ++i) {
+    Status v = ValidateDeliveryPut(items[i].row, items[i].expected_version, items[i].attempt);
+    if (!v.has_value()) {
+      out.push_back(Unexpected(v.error()));
+    } else {
+      out.push_back(Unexpected(ErrorCode::kInternal, "not stored"));
+      valid.push_back(i);
+    }
+  }
+  if (valid.empty()) return out;
+  return WriteTx([&](Connection& db) -> Result<Outcomes> {
+    Outcomes result = out;
+    for (size_t i : valid) {
+      const ports::store::DeliveryPutRow& item = items[i];
+      SECPLAT_ASSIGN_OR_RETURN(Result<StoredDeliveryRow> r, InSavepoint<StoredDeliveryRow>(db, [&] {
+                                 return PutDeliveryIn(db, item.row, item.expected_version,
+                                                      item.attempt, ctx);
+                               }));
+      result[i] = std::move(r);
+    }
+    return result;
+  });
+}
+
+Result<std::vector<Result<ports::store::EventWritesResult>>> SqliteStore::WriteEventBatch(
+    std::span<const ports::store::EventWrites> events, const WriteContext& ctx) {
+  using ports::store::EventWritesResult;
+  SECPLAT_RETURN_IF_ERROR(BatchSize(events.size(), "events"));
+  using Outcomes = std::vector<Result<EventWritesResult>>;
+  Outcomes out;
+  out.reserve(events.size());
+  std::vector<size_t> valid;
+  for (size_t i = 0; i < events.size(); ++i) {
+    Status v = OkStatus();
+    for (const StoredDeliveryRow& d : events[i].deliveries) {
+      if (v.has_value()) v = ValidateDelivery(d);
+    }
+    for (const ports::store::NotifyLogPutRow& l : events[i].logs) {
+      if (v.has_value()) v = ValidateNotifyLogPut(l.row, l.expected_version);
+    }
+    if (v.has_value() && events[i].routing) v = ValidateRouting(*events[i].routing);
+    if (!v.has_value()) {
+      out.push_back(Unexpected(v.error()));
+    } else {
+      out.push_back(Unexpected(ErrorCode::kInternal, "not stored"));
+      valid.push_back(i);
+    }
+  }
+  if (valid.empty()) return out;
+  return WriteTx([&](Connection& db) -> Result<Outcomes> {
+    Outcomes result = out;
+    for (size_t i : valid) {
+      const ports::store::EventWrites& e = events[i];
+      SECPLAT_ASSIGN_OR_RETURN(
+          Result<EventWritesResult> r,
+          InSavepoint<EventWritesResult>(db, [&]() -> Result<EventWritesResult> {
+            EventWritesResult w;
+            for (const StoredDeliveryRow& d : e.deliveries) {
+              SECPLAT_ASSIGN_OR_RETURN(CreatedDeliveryRow c, CreateDeliveryIn(db, d, ctx));
+              w.deliveries.push_back(std::move(c));
+            }
+            for (const ports::store::NotifyLogPutRow& l : e.logs) {
+              SECPLAT_ASSIGN_OR_RETURN(StoredNotifyLog stored,
+                                       PutNotifyLogIn(db, l.row, l.expected_version, ctx));
+              w.logs.push_back(std::move(stored));
+            }
+            if (e.routing) SECPLAT_RETURN_IF_ERROR(PutRoutingIn(db, *e.routing));
+            return w;
+          }));
+      result[i] = std::move(r);
+    }
+    return result;
   });
 }
 

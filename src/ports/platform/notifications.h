@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,44 @@ struct ChannelHealth {
   Timestamp since{};
 };
 
+// One compare-and-set write of PutDeliveries: as PutDelivery(delivery, expected_version).
+struct DeliveryPut {
+  StoredDelivery delivery;
+  int64_t expected_version = 0;
+};
+
+// The most items one batch route of the notifier carries (PUT /api/v1/deliveries/batch, POST
+// /api/v1/notify-log/batch-get, POST /api/v1/notifications/batch); clients split larger calls.
+inline constexpr size_t kMaxNotifyBatchItems = 1000;
+
+// The key of a notification-log entry.
+struct NotifyLogKey {
+  std::string channel;
+  std::string problem_key;
+};
+
+// One compare-and-set write of a notification-log entry (as PutNotifyLog).
+struct NotifyLogPut {
+  NotifyLogRecord record;
+  int64_t expected_version = 0;
+};
+
+// What handling one event writes, all or nothing: its deliveries (created unless their
+// idempotency key exists, as CreateDelivery), its notification-log entries (compare-and-set, as
+// PutNotifyLog) and its routing record (as RecordRouting).
+struct EventNotifications {
+  std::vector<StoredDelivery> deliveries;
+  std::vector<NotifyLogPut> logs;
+  RoutingRecord routing;
+};
+
+// What was stored for one EventNotifications: per delivery (in order) the stored record and
+// whether it is new; per log entry (in order) the record with its new version.
+struct EventNotificationsResult {
+  std::vector<CreatedDelivery> deliveries;
+  std::vector<NotifyLogRecord> logs;
+};
+
 class NotificationGateway {
  public:
   virtual ~NotificationGateway() = default;
@@ -121,6 +160,65 @@ class NotificationGateway {
   // replaced. Errors: kConflict (version moved on, or terminal), kNotFound, kUnavailable.
   virtual Result<StoredDelivery> PutDelivery(const StoredDelivery& delivery,
                                              int64_t expected_version) = 0;
+  // PutDelivery for many deliveries in one call (the API stores them in one transaction, each
+  // item compare-and-set on its own): one outcome per item in order, each the stored record or
+  // that item's error (kConflict, kNotFound, kInvalidArgument). Errors of the whole call:
+  // kUnavailable, kInvalidArgument (malformed request). The default calls PutDelivery per item.
+  virtual Result<std::vector<Result<StoredDelivery>>> PutDeliveries(
+      std::span<const DeliveryPut> items) {
+    std::vector<Result<StoredDelivery>> out;
+    out.reserve(items.size());
+    for (const DeliveryPut& item : items)
+      out.push_back(PutDelivery(item.delivery, item.expected_version));
+    return out;
+  }
+  // GetNotifyLog for many keys in one call: one entry per key in order (nullopt when none).
+  // Errors: kUnavailable, kInvalidArgument. The default calls GetNotifyLog per key.
+  virtual Result<std::vector<std::optional<NotifyLogRecord>>> GetNotifyLogs(
+      std::span<const NotifyLogKey> keys) {
+    std::vector<std::optional<NotifyLogRecord>> out;
+    out.reserve(keys.size());
+    for (const NotifyLogKey& k : keys) {
+      auto r = GetNotifyLog(k.channel, k.problem_key);
+      if (!r.has_value()) return Unexpected(r.error());
+      out.push_back(*std::move(r));
+    }
+    return out;
+  }
+  // Stores many events' writes in one call (the API: one transaction, each event all or
+  // nothing). One outcome per event in order: what was stored, or the event's error
+  // (kConflict: a log compare-and-set lost and nothing of the event was stored; decide it
+  // again; kInvalidArgument). Errors of the whole call: kUnavailable, kInvalidArgument
+  // (malformed request). The default writes each event with CreateDelivery, PutNotifyLog and
+  // RecordRouting (then a lost compare-and-set may leave the event's new deliveries stored,
+  // which is harmless: creating them again is idempotent).
+  virtual Result<std::vector<Result<EventNotificationsResult>>> RecordEventNotifications(
+      std::span<const EventNotifications> events) {
+    std::vector<Result<EventNotificationsResult>> out;
+    out.reserve(events.size());
+    for (const EventNotifications& e : events) {
+      out.push_back([&]() -> Result<EventNotificationsResult> {
+        EventNotificationsResult r;
+        for (const StoredDelivery& d : e.deliveries) {
+          SECPLAT_ASSIGN_OR_RETURN(CreatedDelivery c, CreateDelivery(d));
+          r.deliveries.push_back(std::move(c));
+        }
+        for (const NotifyLogPut& l : e.logs) {
+          SECPLAT_ASSIGN_OR_RETURN(NotifyLogRecord stored,
+                                   PutNotifyLog(l.record, l.expected_version));
+          r.logs.push_back(std::move(stored));
+        }
+        SECPLAT_RETURN_IF_ERROR(RecordRouting(e.routing));
+        return r;
+      }());
+      if (!out.back().has_value() && out.back().error().code != ErrorCode::kConflict &&
+          out.back().error().code != ErrorCode::kInvalidArgument) {
+        return Unexpected(out.back().error());
+      }
+    }
+    return out;
+  }
+
   // Non-terminal deliveries with next_attempt_at <= `now` (pending, retrying, and sending ones
   // whose claim lease ran out), ascending by (next_attempt_at, idempotency_key), at most
   // `limit` (1..1000). Errors: kUnavailable.

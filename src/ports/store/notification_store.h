@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,6 +113,44 @@ struct CreatedDeliveryRow {
   bool created = false;
 };
 
+// One compare-and-set write of PutDeliveries: as PutDelivery(row, expected_version, attempt).
+struct DeliveryPutRow {
+  StoredDeliveryRow row;
+  int64_t expected_version = 0;
+  std::optional<DeliveryAttemptRow> attempt;
+};
+
+// The key of a notification-log entry.
+struct NotifyLogKey {
+  std::string channel;
+  std::string problem_key;
+};
+
+// One compare-and-set write of a notification-log entry (as PutNotifyLog).
+struct NotifyLogPutRow {
+  StoredNotifyLog row;
+  int64_t expected_version = 0;
+};
+
+// What handling one event writes (WriteEventBatch): deliveries created unless their key
+// exists (as CreateDelivery), notification-log entries compare-and-set (as PutNotifyLog) and
+// the event's routing record (as PutRouting), all or nothing.
+struct EventWrites {
+  std::vector<StoredDeliveryRow> deliveries;
+  std::vector<NotifyLogPutRow> logs;
+  std::optional<StoredRouting> routing;
+};
+
+// The outcome of one EventWrites: per delivery (in order) the stored row and whether it was
+// created; per log entry (in order) the stored entry with its new version.
+struct EventWritesResult {
+  std::vector<CreatedDeliveryRow> deliveries;
+  std::vector<StoredNotifyLog> logs;
+};
+
+// The most items one batch call carries.
+inline constexpr size_t kMaxNotificationBatchItems = 1000;
+
 class NotificationStore {
  public:
   virtual ~NotificationStore() = default;
@@ -126,6 +165,10 @@ class NotificationStore {
   // document that is not a JSON object), kUnavailable.
   virtual Result<StoredNotifyLog> PutNotifyLog(const StoredNotifyLog& row, int64_t expected_version,
                                                const WriteContext& ctx) = 0;
+  // The entries of many keys: one per key in order, nullopt when none. Errors: kInvalidArgument
+  // (more than kMaxNotificationBatchItems keys), kUnavailable.
+  virtual Result<std::vector<std::optional<StoredNotifyLog>>> GetNotifyLogs(
+      std::span<const NotifyLogKey> keys) = 0;
   // Firing entries with next_repeat_at <= now, ascending by (next_repeat_at, channel,
   // problem_key), at most `limit` (clamped to 1..1000). Errors: kUnavailable.
   virtual Result<std::vector<StoredNotifyLog>> ListRepeatDue(Timestamp now, int limit) = 0;
@@ -146,6 +189,12 @@ class NotificationStore {
                                                 int64_t expected_version,
                                                 const std::optional<DeliveryAttemptRow>& attempt,
                                                 const WriteContext& ctx) = 0;
+  // PutDelivery for every item in ONE transaction, each item compare-and-set on its own: an
+  // item's kConflict, kNotFound or kInvalidArgument is its outcome (its writes undone, the
+  // others kept). One outcome per item in order. Errors of the whole call (nothing stored):
+  // kInvalidArgument (more than kMaxNotificationBatchItems items), kUnavailable.
+  virtual Result<std::vector<Result<StoredDeliveryRow>>> PutDeliveries(
+      std::span<const DeliveryPutRow> items, const WriteContext& ctx) = 0;
   // Errors: kNotFound, kUnavailable.
   virtual Result<StoredDeliveryRow> GetDelivery(std::string_view idempotency_key) = 0;
   // Non-terminal deliveries with next_attempt_at <= now, ascending by (next_attempt_at,
@@ -169,6 +218,15 @@ class NotificationStore {
   // API filters targets), newest first by internal id. Errors: kUnavailable.
   virtual Result<Page<StoredRouting>> ListRouting(const NotificationFilter& filter,
                                                   const PageRequest& page) = 0;
+
+  // --- one event's writes, for many events ---
+  // Stores every event's EventWrites in ONE transaction, each event all or nothing (a
+  // savepoint): an event whose log compare-and-set lost (kConflict) or whose rows are invalid
+  // (kInvalidArgument) has none of its writes kept and that error as its outcome; the other
+  // events are stored. One outcome per event in order. Errors of the whole call (nothing
+  // stored): kInvalidArgument (more than kMaxNotificationBatchItems events), kUnavailable.
+  virtual Result<std::vector<Result<EventWritesResult>>> WriteEventBatch(
+      std::span<const EventWrites> events, const WriteContext& ctx) = 0;
 
   // --- channels ---
   // Upserts a channel's health; audited when `failing` changes (or the channel is new and

@@ -279,17 +279,17 @@ Result<ports::platform::CreatedDelivery> ApiService::CreateDelivery(StoredDelive
   return ports::platform::CreatedDelivery{std::move(existing), false};
 }
 
-Result<StoredDelivery> ApiService::PutDelivery(const std::string& idempotency_key,
-                                               StoredDelivery delivery, int64_t expected_version,
-                                               const CallMeta& m) {
-  core::model::DeliveryRecord& rec = delivery.record;
-  SECPLAT_RETURN_IF_ERROR(
-      MatchPath(rec.idempotency_key, idempotency_key, "delivery.idempotency_key", "key"));
-  SECPLAT_ASSIGN_OR_RETURN(ports::store::StoredDeliveryRow current,
-                           store_.GetDelivery(idempotency_key));
+namespace {
+
+// PutDelivery's checks of `delivery` against the stored row; the attempt row to append when
+// attempts rose.
+Result<std::optional<ports::store::DeliveryAttemptRow>> CheckDeliveryPut(
+    const ports::store::StoredDeliveryRow& current, const StoredDelivery& delivery, Timestamp now) {
+  const core::model::DeliveryRecord& rec = delivery.record;
+  const std::string& key = rec.idempotency_key;
   if (core::notify::IsTerminal(current.state)) {
     return Unexpected(ErrorCode::kConflict,
-                      "delivery " + idempotency_key + " is " +
+                      "delivery " + key + " is " +
                           std::string(core::model::DeliveryStateName(current.state)) +
                           ": a terminal delivery is never written again");
   }
@@ -307,10 +307,24 @@ Result<StoredDelivery> ApiService::PutDelivery(const std::string& idempotency_ke
     if (!rec.last_response)
       return Unexpected(ErrorCode::kInvalidArgument,
                         "delivery.last_response: required when attempts rises");
-    attempt = json::ToAttemptRow(idempotency_key, {.attempt = rec.attempts,
-                                                   .at = rec.last_attempt_at.value_or(m.now),
-                                                   .response = *rec.last_response});
+    attempt = json::ToAttemptRow(key, {.attempt = rec.attempts,
+                                       .at = rec.last_attempt_at.value_or(now),
+                                       .response = *rec.last_response});
   }
+  return attempt;
+}
+
+}  // namespace
+
+Result<StoredDelivery> ApiService::PutDelivery(const std::string& idempotency_key,
+                                               StoredDelivery delivery, int64_t expected_version,
+                                               const CallMeta& m) {
+  SECPLAT_RETURN_IF_ERROR(MatchPath(delivery.record.idempotency_key, idempotency_key,
+                                    "delivery.idempotency_key", "key"));
+  SECPLAT_ASSIGN_OR_RETURN(ports::store::StoredDeliveryRow current,
+                           store_.GetDelivery(idempotency_key));
+  SECPLAT_ASSIGN_OR_RETURN(std::optional<ports::store::DeliveryAttemptRow> attempt,
+                           CheckDeliveryPut(current, delivery, m.now));
   SECPLAT_ASSIGN_OR_RETURN(
       ports::store::StoredDeliveryRow stored,
       store_.PutDelivery(json::ToRow(delivery), expected_version, attempt, Ctx(m)));
@@ -329,6 +343,190 @@ Result<std::vector<StoredDelivery>> ApiService::ListDueDeliveries(Timestamp now,
       continue;
     }
     out.push_back(*std::move(d));
+  }
+  return out;
+}
+
+// ---- The notifier's batches ----------------------------------------------------------------
+
+namespace {
+
+Status BatchWithinLimit(size_t n, std::string_view what) {
+  if (n <= ports::platform::kMaxNotifyBatchItems) return OkStatus();
+  return Unexpected(ErrorCode::kInvalidArgument,
+                    std::string(what) + ": must contain at most " +
+                        std::to_string(ports::platform::kMaxNotifyBatchItems) + " items");
+}
+
+// The skip_duplicate_event merge of RecordRouting: such a target keeps the decision stored for
+// its channel.
+void MergeDuplicateTargets(RoutingRecord& record, const RoutingRecord& previous) {
+  for (auto& target : record.targets) {
+    if (target.reason != "skip_duplicate_event") continue;
+    for (const auto& old : previous.targets) {
+      if (old.channel == target.channel) {
+        target = old;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<Result<StoredDelivery>>> ApiService::PutDeliveries(
+    std::vector<ports::platform::DeliveryPut> items, const CallMeta& m) {
+  SECPLAT_RETURN_IF_ERROR(BatchWithinLimit(items.size(), "items"));
+  std::vector<Result<StoredDelivery>> out;
+  out.reserve(items.size());
+  std::vector<ports::store::DeliveryPutRow> rows;
+  std::vector<size_t> row_item;  // item index of each row
+  for (size_t i = 0; i < items.size(); ++i) {
+    StoredDelivery& d = items[i].delivery;
+    out.push_back(Unexpected(ErrorCode::kInternal, "not stored"));
+    if (auto s = NotEmpty(d.record.idempotency_key, "delivery.idempotency_key"); !s) {
+      out[i] = Unexpected(s.error());
+      continue;
+    }
+    auto current = store_.GetDelivery(d.record.idempotency_key);
+    if (!current.has_value()) {
+      if (current.error().code != ErrorCode::kNotFound) return Unexpected(current.error());
+      out[i] = Unexpected(current.error());
+      continue;
+    }
+    auto attempt = CheckDeliveryPut(*current, d, m.now);
+    if (!attempt.has_value()) {
+      out[i] = Unexpected(attempt.error());
+      continue;
+    }
+    rows.push_back({.row = json::ToRow(d),
+                    .expected_version = items[i].expected_version,
+                    .attempt = *std::move(attempt)});
+    row_item.push_back(i);
+  }
+  if (rows.empty()) return out;
+  SECPLAT_ASSIGN_OR_RETURN(auto stored, store_.PutDeliveries(rows, Ctx(m)));
+  if (stored.size() != rows.size())
+    return Unexpected(ErrorCode::kInternal, "store answered " + std::to_string(stored.size()) +
+                                                " outcomes for " + std::to_string(rows.size()));
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const size_t i = row_item[r];
+    if (!stored[r].has_value()) {
+      out[i] = Unexpected(stored[r].error());
+      continue;
+    }
+    StoredDelivery d = std::move(items[i].delivery);
+    d.version = stored[r]->version;
+    out[i] = std::move(d);
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<NotifyLogRecord>>> ApiService::GetNotifyLogs(
+    const std::vector<ports::platform::NotifyLogKey>& keys) {
+  SECPLAT_RETURN_IF_ERROR(BatchWithinLimit(keys.size(), "keys"));
+  std::vector<ports::store::NotifyLogKey> store_keys;
+  store_keys.reserve(keys.size());
+  for (const auto& k : keys) store_keys.push_back({k.channel, k.problem_key});
+  SECPLAT_ASSIGN_OR_RETURN(auto rows, store_.GetNotifyLogs(store_keys));
+  std::vector<std::optional<NotifyLogRecord>> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    if (!row) {
+      out.emplace_back();
+      continue;
+    }
+    SECPLAT_ASSIGN_OR_RETURN(NotifyLogRecord record, json::FromRow(*row));
+    out.emplace_back(std::move(record));
+  }
+  return out;
+}
+
+Result<std::vector<Result<ports::platform::EventNotificationsResult>>>
+ApiService::RecordEventNotifications(std::vector<ports::platform::EventNotifications> events,
+                                     const CallMeta& m) {
+  SECPLAT_RETURN_IF_ERROR(BatchWithinLimit(events.size(), "events"));
+  std::vector<Result<ports::platform::EventNotificationsResult>> out;
+  out.reserve(events.size());
+  std::vector<ports::store::EventWrites> writes;
+  std::vector<size_t> write_event;  // event index of each write
+  for (size_t i = 0; i < events.size(); ++i) {
+    ports::platform::EventNotifications& e = events[i];
+    out.push_back(Unexpected(ErrorCode::kInternal, "not stored"));
+    Status valid = NotEmpty(e.routing.event_id, "routing.event_id");
+    for (const StoredDelivery& d : e.deliveries) {
+      if (valid) valid = NotEmpty(d.record.idempotency_key, "delivery.idempotency_key");
+      if (valid) valid = NotEmpty(d.record.event_id, "delivery.event_id");
+      if (valid) valid = NotEmpty(d.record.channel, "delivery.channel");
+    }
+    for (const auto& l : e.logs) {
+      if (valid) valid = NotEmpty(l.record.entry.channel, "log.record.channel");
+      if (valid) valid = NotEmpty(l.record.entry.problem_key, "log.record.problem_key");
+    }
+    if (!valid) {
+      out[i] = Unexpected(valid.error());
+      continue;
+    }
+    // Only a skip_duplicate_event target takes anything from the stored record.
+    bool merge = false;
+    for (const auto& t : e.routing.targets) merge = merge || t.reason == "skip_duplicate_event";
+    if (merge) {
+      SECPLAT_ASSIGN_OR_RETURN(auto previous_row, store_.GetRouting(e.routing.event_id));
+      if (previous_row) {
+        auto previous = json::FromRow(*previous_row);
+        if (previous) {
+          MergeDuplicateTargets(e.routing, *previous);
+        } else {
+          LogDamaged(previous.error());  // replaced below
+        }
+      }
+    }
+    ports::store::EventWrites w;
+    for (const StoredDelivery& d : e.deliveries) w.deliveries.push_back(json::ToRow(d));
+    for (const auto& l : e.logs)
+      w.logs.push_back({.row = json::ToRow(l.record), .expected_version = l.expected_version});
+    w.routing = json::ToRow(e.routing);
+    writes.push_back(std::move(w));
+    write_event.push_back(i);
+  }
+  if (writes.empty()) return out;
+  SECPLAT_ASSIGN_OR_RETURN(auto stored, store_.WriteEventBatch(writes, Ctx(m)));
+  if (stored.size() != writes.size())
+    return Unexpected(ErrorCode::kInternal, "store answered " + std::to_string(stored.size()) +
+                                                " outcomes for " + std::to_string(writes.size()));
+  for (size_t w = 0; w < writes.size(); ++w) {
+    const size_t i = write_event[w];
+    if (!stored[w].has_value()) {
+      out[i] = Unexpected(stored[w].error());
+      continue;
+    }
+    ports::platform::EventNotifications& e = events[i];
+    ports::platform::EventNotificationsResult r;
+    bool damaged = false;
+    for (size_t d = 0; d < stored[w]->deliveries.size() && d < e.deliveries.size(); ++d) {
+      const ports::store::CreatedDeliveryRow& c = stored[w]->deliveries[d];
+      if (c.created) {
+        StoredDelivery fresh = e.deliveries[d];
+        fresh.version = c.row.version;
+        r.deliveries.push_back({std::move(fresh), true});
+        continue;
+      }
+      auto existing = json::FromRow(c.row);
+      if (!existing) {
+        out[i] = Unexpected(existing.error());
+        damaged = true;
+        break;
+      }
+      r.deliveries.push_back({*std::move(existing), false});
+    }
+    if (damaged) continue;
+    for (size_t l = 0; l < stored[w]->logs.size() && l < e.logs.size(); ++l) {
+      NotifyLogRecord rec = e.logs[l].record;
+      rec.version = stored[w]->logs[l].version;
+      rec.updated_at = stored[w]->logs[l].updated_at;
+      r.logs.push_back(std::move(rec));
+    }
+    out[i] = std::move(r);
   }
   return out;
 }

@@ -135,6 +135,24 @@ class ApiService {
   // Non-terminal deliveries whose next_attempt_at <= now, oldest first, at most `limit`.
   Result<std::vector<ports::platform::StoredDelivery>> ListDueDeliveries(Timestamp now, int limit);
 
+  // ---- The notifier's batches (docs/notifier.md "API and storage") ----
+  // PutDelivery for every item (keys non-empty) in one store transaction, each item checked and
+  // compare-and-set on its own. One outcome per item: the stored delivery or the item's error
+  // (kConflict, kNotFound, kInvalidArgument). Errors of the whole call: kInvalidArgument (more
+  // than ports::platform::kMaxNotifyBatchItems items), kUnavailable.
+  Result<std::vector<Result<ports::platform::StoredDelivery>>> PutDeliveries(
+      std::vector<ports::platform::DeliveryPut> items, const CallMeta& m);
+  // GetNotifyLog for every key, in order. Errors: kInvalidArgument, kInternal (damaged
+  // document), kUnavailable.
+  Result<std::vector<std::optional<ports::platform::NotifyLogRecord>>> GetNotifyLogs(
+      const std::vector<ports::platform::NotifyLogKey>& keys);
+  // Stores every event's deliveries (created unless their key exists), notification-log
+  // entries (compare-and-set) and routing record (merged as RecordRouting does) in one store
+  // transaction, each event all or nothing. One outcome per event. Errors of the whole call:
+  // kInvalidArgument (too many events), kUnavailable.
+  Result<std::vector<Result<ports::platform::EventNotificationsResult>>> RecordEventNotifications(
+      std::vector<ports::platform::EventNotifications> events, const CallMeta& m);
+
   // Upserts the routing of `event_id` (record.event_id empty or equal). A target whose reason is
   // "skip_duplicate_event" keeps the decision already stored for its channel (the first
   // handling's "why" survives a redelivery). Returns what was stored. Errors: kInvalidArgument,

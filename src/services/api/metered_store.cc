@@ -145,6 +145,18 @@ Result<int64_t> MeteredStore::DeleteNotificationsBefore(Timestamp before) {
   return Timed("delete_notifications_before",
                [&] { return inner_.DeleteNotificationsBefore(before); });
 }
+Result<std::vector<std::optional<ports::store::StoredNotifyLog>>> MeteredStore::GetNotifyLogs(
+    std::span<const ports::store::NotifyLogKey> keys) {
+  return Timed("get_notify_logs", [&] { return inner_.GetNotifyLogs(keys); });
+}
+Result<std::vector<Result<StoredDeliveryRow>>> MeteredStore::PutDeliveries(
+    std::span<const ports::store::DeliveryPutRow> items, const WriteContext& ctx) {
+  return Timed("put_deliveries", [&] { return inner_.PutDeliveries(items, ctx); });
+}
+Result<std::vector<Result<ports::store::EventWritesResult>>> MeteredStore::WriteEventBatch(
+    std::span<const ports::store::EventWrites> events, const WriteContext& ctx) {
+  return Timed("write_event_batch", [&] { return inner_.WriteEventBatch(events, ctx); });
+}
 Result<AppendOutcome> MeteredStore::AppendEvent(const model::Envelope& e, const WriteContext& c) {
   return Timed("append_event", [&] { return inner_.AppendEvent(e, c); });
 }

@@ -81,6 +81,14 @@ class MeteredStore final : public ports::store::Store {
                           const ports::store::WriteContext& ctx) override;
   Result<std::vector<ports::store::StoredChannelHealth>> ListChannelHealth() override;
   Result<int64_t> DeleteNotificationsBefore(Timestamp before) override;
+  Result<std::vector<std::optional<ports::store::StoredNotifyLog>>> GetNotifyLogs(
+      std::span<const ports::store::NotifyLogKey> keys) override;
+  Result<std::vector<Result<ports::store::StoredDeliveryRow>>> PutDeliveries(
+      std::span<const ports::store::DeliveryPutRow> items,
+      const ports::store::WriteContext& ctx) override;
+  Result<std::vector<Result<ports::store::EventWritesResult>>> WriteEventBatch(
+      std::span<const ports::store::EventWrites> events,
+      const ports::store::WriteContext& ctx) override;
   Result<ports::store::AppendOutcome> AppendEvent(const core::model::Envelope& e,
                                                   const ports::store::WriteContext& c) override;
   Result<std::vector<ports::store::AppendOutcome>> AppendEvents(

@@ -6,10 +6,11 @@
 //     ─► Route (rules, continue) ─► per target channel: NeedsNotify against the notify log
 //     ─► send: CreateDelivery (idempotency key; BEFORE any provider call) ─► notify log (CAS)
 //     ─► routing record (the "why" view) ─► ack      [the handler never calls a provider]
-//   dispatcher: due deliveries ─► per-channel token bucket (waits, never drops) and one send in
-//     flight per channel ─► sender thread: claim "sending" (CAS) ─► channel.Deliver ─► record
-//     the attempt (delivered | retrying at next_attempt_at | failed_permanent ─► channel
-//     failing | dead)
+//   dispatcher: due deliveries ─► per-channel token bucket (waits, never drops) and at most
+//     max_in_flight sends per channel ─► sender thread takes a batch of one channel: claim
+//     "sending" (CAS per item, one API call) ─► send them all at once (SendBatch) ─► record
+//     the attempts in one API call (delivered | retrying at next_attempt_at |
+//     failed_permanent ─► channel failing | dead)
 //   sweep every sweep_interval: due deliveries from the API (retries, a restarted notifier's
 //     unfinished work, sends whose claim lease ran out) and due repeats of open problems.
 //
@@ -35,8 +36,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -61,13 +64,30 @@ namespace secplat::services::notifier {
 struct ChannelBinding {
   const ports::NotificationChannel* channel = nullptr;
   core::notify::RateLimit rate_limit;  // core::notify::DefaultRateLimit(kind) unless overridden
+  // Sends of this channel in flight at once (the routes file's `max_in_flight`); 0: the
+  // notifier's options.max_in_flight_per_channel. 1 keeps the channel's messages in order.
+  int max_in_flight = 0;
 };
 
 struct NotifierOptions {
   std::string consumer;  // queue consumer name; empty: jobqueue::DefaultConsumerName()
   int concurrency = 4;   // queue messages handled at once (API calls only, never a provider)
   int sender_threads = 4;
-  int max_in_flight_per_channel = 1;  // sends at once per channel (1 keeps per-channel order)
+  int max_in_flight_per_channel = 1;  // default of ChannelBinding::max_in_flight
+  // Most deliveries of one channel a sender thread takes at once: claimed in one API call, sent
+  // concurrently (HttpSender::SendBatch; Jira one after another) and recorded in one API call.
+  int send_batch = 256;
+  // The queue handler works in micro-batches (Run): up to handle_batch messages, or what
+  // arrived within batch_wait of the first, handled by one of batch_workers threads with one
+  // notify-log read and one write for the whole batch. 1: one message at a time (Handle,
+  // `concurrency` threads).
+  int handle_batch = 256;
+  Duration batch_wait = std::chrono::milliseconds(2);
+  // Batch workers work side by side; messages are spread over them by problem key, so every
+  // event of one problem goes to the same worker and is decided in queue order.
+  int batch_workers = 2;
+  // How long an asset's labels and environment are reused by batches (0: read every time).
+  Duration asset_cache_ttl = std::chrono::seconds(5);
   Duration sweep_interval = std::chrono::seconds(5);
   // How long a "sending" claim holds before another notifier (or this one after a restart)
   // sends the delivery again. Must exceed the longest delivery (Jira: 4 requests x timeout).
@@ -115,6 +135,15 @@ class Notifier {
   // Handles one queue message: what the consumer does. Never calls a provider.
   jobqueue::Outcome Handle(const jobqueue::Message& message);
 
+  // Handles messages as one batch (what Run's batch workers do): asset data from a short
+  // cache, ONE notify-log read for every (channel, problem_key) of the batch, decisions in
+  // message order (events of one problem key fold over the entry in memory), ONE write of every
+  // event's deliveries, log entries and routing record (each event all or nothing). An event
+  // whose compare-and-set lost is handled again on its own (HandleEvent). One outcome per
+  // message, in order; a message is Done only once its event's writes are stored. Never calls
+  // a provider.
+  std::vector<jobqueue::Outcome> HandleBatch(std::span<const jobqueue::Message> messages);
+
   // Routes one event, applies dedup per target and creates the deliveries (handed to the
   // dispatcher when it runs). Errors: kUnavailable (API), kConflict (the notify log kept moving).
   Result<HandleReport> HandleEvent(const core::model::NotifyEvent& event);
@@ -128,12 +157,42 @@ class Notifier {
     int in_flight = 0;
     std::deque<std::string> blocked;  // due, waiting for a free send slot on this channel
     bool failing = false;
+    // The last attempt timed out, could not connect or got a 5xx: one send at a time until a
+    // delivery succeeds, so a hanging provider holds one request, not max_in_flight of them.
+    bool probing = false;
   };
+
+  // A decoded message: the event to route, or the outcome already decided.
+  struct Prepared {
+    std::optional<jobqueue::Outcome> outcome;
+    core::model::NotifyEvent event;
+    std::string request_id;
+  };
+  Prepared Prepare(const jobqueue::Message& message, bool cached_assets);
+  // The asset's labels and environment (kNotFound when absent), through the cache.
+  struct AssetInfo {
+    std::map<std::string, std::string> labels;
+    std::string environment;
+    bool found = false;
+    Timestamp fetched_at{};
+  };
+  Result<AssetInfo> LookupAsset(const std::string& asset_key);
+  jobqueue::Outcome OutcomeOf(const Result<HandleReport>& r, const Prepared& p);
+  struct PendingMessage {
+    jobqueue::Message message;
+    std::shared_ptr<const jobqueue::LeaseControl> lease;
+    jobqueue::CompletionCallback done;
+  };
+  // Run's consumer in micro-batches (ConsumeAsync and the batch workers).
+  Status ConsumeBatched(jobqueue::ConsumeOptions opts, std::stop_token stop);
+  void BatchLoop(std::stop_token stop, size_t worker);
+  // The batch worker of a message: by its event's problem key (0 when it does not decode).
+  size_t WorkerOf(const jobqueue::Message& message) const;
 
   void Schedule(const ports::platform::StoredDelivery& d, Timestamp at);
   void DispatchLoop(std::stop_token stop);
   void SendLoop(std::stop_token stop);
-  void SendOne(ports::platform::StoredDelivery d, ports::HttpSender& sender);
+  void SendBatch(std::vector<ports::platform::StoredDelivery> batch, ports::HttpSender& sender);
   void Finish(const std::string& key, const std::string& channel);
   Result<int64_t> Repeat(const ports::platform::NotifyLogRecord& record);
   double Random01();
@@ -157,6 +216,13 @@ class Notifier {
   std::deque<ports::platform::StoredDelivery> ready_;
   core::notify::RateLimiter limiter_;
   std::mt19937_64 rng_;  // jitter when options.random01 is empty (guarded by mu_)
+
+  std::mutex batch_mu_;
+  std::condition_variable_any batch_cv_;
+  // Per batch worker: handed out by the queue, not yet in a batch (guarded by batch_mu_).
+  std::vector<std::deque<PendingMessage>> pending_;
+  std::mutex asset_mu_;
+  std::map<std::string, AssetInfo> asset_cache_;
 };
 
 }  // namespace secplat::services::notifier

@@ -56,6 +56,10 @@ TEST(RoutingFile, ExampleDecodes) {
   EXPECT_EQ(r.file->rate_limits.at("jira-sec").burst, 5.0);
   EXPECT_EQ(r.file->rate_limits.at("sms-oncall").rate_per_second, 1.0);   // Twilio default
   EXPECT_EQ(r.file->rate_limits.at("soc-webhook").rate_per_second, 0.0);  // unlimited
+  EXPECT_EQ(r.file->max_in_flight.at("slack-ops"), 1);
+  EXPECT_EQ(r.file->max_in_flight.at("sms-oncall"), 1);  // default: in order
+  EXPECT_EQ(r.file->max_in_flight.at("jira-sec"), 1);    // default: in order
+  EXPECT_EQ(r.file->max_in_flight.at("soc-webhook"), 64);
   ASSERT_EQ(r.file->routing.rules.size(), 3u);
   EXPECT_TRUE(r.file->routing.rules[0].continue_matching);
   EXPECT_EQ(r.file->routing.rules[0].repeat_interval, std::chrono::hours(1));
@@ -138,6 +142,18 @@ std::vector<BadCase> BadCases() {
         "channels[1].timeout: invalid duration \"10\": want a positive integer and a unit (ms, s, "
         "m, h, d), at most 365d",
         "channels[1].name: duplicate channel name 's'"}},
+      // Verifies max_in_flight is an integer from 1 to 1000.
+      {"max_in_flight_out_of_range",
+       "channels:\n"
+       "  - {name: s, type: slack, url_env: SECPLAT_SLACK_OPS_WEBHOOK_URL, max_in_flight: 0}\n"
+       "  - {name: t, type: slack, url_env: SECPLAT_SLACK_OPS_WEBHOOK_URL, max_in_flight: 1001}\n"
+       "  - {name: u, type: slack, url_env: SECPLAT_SLACK_OPS_WEBHOOK_URL, max_in_flight: 2.5}\n"
+       "  - {name: v, type: slack, url_env: SECPLAT_SLACK_OPS_WEBHOOK_URL, max_in_flight: many}\n" +
+           std::string(kRoutes),
+       {"channels[0].max_in_flight: must be an integer from 1 to 1000",
+        "channels[1].max_in_flight: must be an integer from 1 to 1000",
+        "channels[2].max_in_flight: must be an integer from 1 to 1000",
+        "channels[3].max_in_flight: must be an integer from 1 to 1000"}},
       // Verifies a channel the adapter refuses (a Twilio `to` that is not E.164) is reported
       // under the channel's path with the adapter's message.
       {"adapter_refuses",
@@ -192,6 +208,24 @@ TEST_P(RoutingFileBad, RefusedWithExactProblems) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, RoutingFileBad, ::testing::ValuesIn(BadCases()),
                          [](const auto& row) { return row.param.name; });
+
+// Verifies max_in_flight overrides the default of the channel's kind (webhook 64).
+TEST(RoutingFile, MaxInFlightOverridesTheKindDefault) {
+  RoutingFileResult r = ParseRoutingFile(
+      "channels:\n"
+      "  - {name: s, type: slack, url_env: SECPLAT_SLACK_OPS_WEBHOOK_URL, max_in_flight: 4}\n"
+      "  - {name: w, type: webhook, url: 'https://soc.example/hook',"
+      " secret_env: SECPLAT_SOC_WEBHOOK_SECRET, max_in_flight: 1000}\n"
+      "  - {name: x, type: webhook, url: 'https://soc.example/x',"
+      " secret_env: SECPLAT_SOC_WEBHOOK_SECRET}\n"
+      "routes:\n  - {name: all, channels: [s, w, x]}\n",
+      Sources());
+  ASSERT_THAT(r.problems, IsEmpty());
+  ASSERT_TRUE(r.file.has_value());
+  EXPECT_EQ(r.file->max_in_flight.at("s"), 4);
+  EXPECT_EQ(r.file->max_in_flight.at("w"), 1000);
+  EXPECT_EQ(r.file->max_in_flight.at("x"), 64);
+}
 
 // Verifies LoadRoutingFile names the file when it cannot be read.
 TEST(RoutingFile, LoadNamesUnreadableFile) {

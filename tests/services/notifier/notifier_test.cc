@@ -10,6 +10,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <set>
+#include <span>
 #include <thread>
 
 #include "adapters/json/codec.h"
@@ -496,6 +499,194 @@ TEST_F(NotifierTest, RestartMidSendJiraOpensNoSecondIssue) {
   EXPECT_EQ(issues[0].comments.size(), 1u);  // the re-send commented instead of creating
   EXPECT_EQ(gateway_.deliveries()[0].record.external_ref, issues[0].key);
   for (const auto& r : rx->requests()) EXPECT_THAT(r.problems, IsEmpty());
+}
+
+// ---- Micro-batches (HandleBatch) -------------------------------------------------------------
+
+// The in-memory gateway with call counters and a hook run just before the batch write (to play
+// another notifier that writes first).
+class CountingGateway : public InMemoryNotificationGateway {
+ public:
+  Result<std::optional<ports::platform::NotifyLogRecord>> GetNotifyLog(
+      std::string_view channel, std::string_view problem_key) override {
+    ++single_reads;
+    return InMemoryNotificationGateway::GetNotifyLog(channel, problem_key);
+  }
+  Result<std::vector<std::optional<ports::platform::NotifyLogRecord>>> GetNotifyLogs(
+      std::span<const ports::platform::NotifyLogKey> keys) override {
+    ++batch_reads;
+    std::vector<std::optional<ports::platform::NotifyLogRecord>> out;
+    for (const auto& k : keys) {
+      auto r = InMemoryNotificationGateway::GetNotifyLog(k.channel, k.problem_key);
+      if (!r.has_value()) return Unexpected(r.error());
+      out.push_back(*r);
+    }
+    return out;
+  }
+  Result<std::vector<Result<ports::platform::EventNotificationsResult>>> RecordEventNotifications(
+      std::span<const ports::platform::EventNotifications> events) override {
+    ++batch_writes;
+    if (before_write) before_write();
+    return NotificationGateway::RecordEventNotifications(events);
+  }
+  std::function<void()> before_write;
+  std::atomic<int> single_reads{0};
+  std::atomic<int> batch_reads{0};
+  std::atomic<int> batch_writes{0};
+};
+
+jobqueue::Message MessageOf(const Envelope& e) {
+  jobqueue::Message m;
+  m.id = e.event_id;
+  m.payload = adapters::json::EncodeEnvelope(e);
+  m.attempt = 1;
+  return m;
+}
+
+std::string Reason(InMemoryNotificationGateway& gw, const Envelope& e) {
+  auto why = gw.routing(e.event_id);
+  if (!why || why->targets.empty()) return "<none>";
+  return why->targets[0].reason;
+}
+
+// Verifies a batch reads the notify log once and writes once, and that four events of one
+// problem in one batch fold in message order: down (new problem, sent), still down (unchanged,
+// skipped), up (resolved, sent), down again (new problem, sent).
+TEST_F(NotifierTest, HandleBatchFoldsEventsOfOneProblemInOrder) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  CountingGateway gw;
+  Notifier n(*queue_, gw, assets_, {{hook, {}}},
+             Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}), MakeSender, clock_,
+             metrics_, FastOptions());
+  const int64_t t = NowMs();
+  const std::vector<Envelope> events = {PostureChanged("web-shop", "up", "down", t),
+                                        PostureChanged("web-shop", "stale", "down", t + 1),
+                                        PostureChanged("web-shop", "down", "up", t + 2),
+                                        PostureChanged("web-shop", "up", "down", t + 3)};
+  std::vector<jobqueue::Message> batch;
+  for (const auto& e : events) batch.push_back(MessageOf(e));
+  std::vector<jobqueue::Outcome> outcomes = n.HandleBatch(batch);
+  ASSERT_EQ(outcomes.size(), 4u);
+  for (const auto& o : outcomes) EXPECT_EQ(o.kind, jobqueue::Outcome::kDone) << o.reason;
+  EXPECT_EQ(gw.batch_reads, 1);
+  EXPECT_EQ(gw.batch_writes, 1);
+  EXPECT_EQ(gw.single_reads, 0);  // nothing handled alone
+  EXPECT_EQ(Reason(gw, events[0]), "new_problem");
+  EXPECT_EQ(Reason(gw, events[1]), "skip_unchanged");
+  EXPECT_EQ(Reason(gw, events[2]), "resolved");
+  EXPECT_EQ(Reason(gw, events[3]), "new_problem");
+  auto ds = gw.deliveries();
+  ASSERT_EQ(ds.size(), 3u);
+  std::set<std::string> sent;
+  for (const auto& d : ds) sent.insert(d.record.event_id);
+  EXPECT_EQ(sent,
+            (std::set<std::string>{events[0].event_id, events[2].event_id, events[3].event_id}));
+  auto log = gw.GetNotifyLog("hook", "web-shop/posture");
+  ASSERT_TRUE(log.has_value() && log->has_value());
+  EXPECT_EQ((*log)->version, 3);  // three writes: down, up, down (the skip wrote nothing)
+  EXPECT_EQ((*log)->entry.last_event_id, events[3].event_id);
+  EXPECT_EQ((*log)->entry.last_status, core::model::ProblemStatus::kFiring);
+
+  // The same batch again (a redelivery): nothing new is sent. The last event is a duplicate
+  // (its first decision is kept); the earlier ones are now older than the log (out of order),
+  // as HandleEvent decides them too.
+  outcomes = n.HandleBatch(batch);
+  for (const auto& o : outcomes) EXPECT_EQ(o.kind, jobqueue::Outcome::kDone) << o.reason;
+  EXPECT_EQ(gw.deliveries().size(), 3u);
+  EXPECT_EQ(Reason(gw, events[3]), "new_problem");
+  EXPECT_EQ(Reason(gw, events[0]), "skip_out_of_order");
+  auto again = gw.GetNotifyLog("hook", "web-shop/posture");
+  ASSERT_TRUE(again.has_value() && again->has_value());
+  EXPECT_EQ((*again)->version, 3);
+}
+
+// Verifies an event whose notify-log compare-and-set lost in the batch write (another notifier
+// wrote its problem first) is handled again on its own, and only it: the other event is stored
+// by the batch, both are acknowledged, each problem has one delivery.
+TEST_F(NotifierTest, HandleBatchRehandlesOnlyTheEventWhoseCompareAndSetLost) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  CountingGateway gw;
+  Notifier n(*queue_, gw, assets_, {{hook, {}}},
+             Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}), MakeSender, clock_,
+             metrics_, FastOptions());
+  const int64_t t = NowMs();
+  const Envelope a = PostureChanged("web-a", "up", "down", t);
+  const Envelope b = PostureChanged("web-b", "up", "down", t);
+  gw.before_write = [&] {
+    // Another notifier recorded web-b's problem as resolved after our read.
+    ports::platform::NotifyLogRecord other;
+    other.entry = {.channel = "hook",
+                   .problem_key = "web-b/posture",
+                   .last_status = core::model::ProblemStatus::kResolved,
+                   .last_event_id = "other-notifier-event"};
+    ASSERT_TRUE(gw.PutNotifyLog(other, 0).has_value());
+  };
+  std::vector<jobqueue::Message> batch = {MessageOf(a), MessageOf(b)};
+  std::vector<jobqueue::Outcome> outcomes = n.HandleBatch(batch);
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].kind, jobqueue::Outcome::kDone) << outcomes[0].reason;
+  EXPECT_EQ(outcomes[1].kind, jobqueue::Outcome::kDone) << outcomes[1].reason;
+  EXPECT_EQ(gw.batch_writes, 1);
+  EXPECT_EQ(gw.single_reads, 1);  // HandleEvent for web-b only
+  EXPECT_EQ(Reason(gw, a), "new_problem");
+  EXPECT_EQ(Reason(gw, b), "new_problem");  // decided again over the other notifier's entry
+  auto log_b = gw.GetNotifyLog("hook", "web-b/posture");
+  ASSERT_TRUE(log_b.has_value() && log_b->has_value());
+  EXPECT_EQ((*log_b)->version, 2);
+  EXPECT_EQ((*log_b)->entry.last_event_id, b.event_id);
+  auto log_a = gw.GetNotifyLog("hook", "web-a/posture");
+  ASSERT_TRUE(log_a.has_value() && log_a->has_value());
+  EXPECT_EQ((*log_a)->version, 1);
+  EXPECT_EQ(gw.deliveries().size(), 2u);
+}
+
+// Verifies a notifier killed in the middle of a batch (its writes stored, no message
+// acknowledged, nothing sent yet) duplicates nothing: the restarted notifier gets the messages
+// again, decides skip_duplicate_event, creates no delivery, and the sweep sends each stored
+// delivery exactly once.
+TEST_F(NotifierTest, KilledMidBatchDuplicatesNothing) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  auto routing = Routes({{.name = "all", .channels = {"hook"}}}, {"hook"});
+  const int64_t t = NowMs();
+  std::vector<Envelope> events;
+  for (int i = 0; i < 20; ++i) {
+    events.push_back(PostureChanged("web-" + std::to_string(i % 5), i / 5 % 2 ? "down" : "up",
+                                    i / 5 % 2 ? "up" : "down", t + i));
+  }
+  {
+    // The first notifier stores the batch's writes, then dies: no ack, no send.
+    Notifier dying(*queue_, gateway_, assets_, {{hook, {}}}, routing, MakeSender, clock_, metrics_,
+                   FastOptions());
+    std::vector<jobqueue::Message> batch;
+    for (const auto& e : events) batch.push_back(MessageOf(e));
+    for (const auto& o : dying.HandleBatch(batch)) EXPECT_EQ(o.kind, jobqueue::Outcome::kDone);
+  }
+  const size_t stored = gateway_.deliveries().size();
+  EXPECT_EQ(stored, 20u);  // every event flips its asset: every one is sent
+  EXPECT_EQ(rx->request_count(), 0u);
+  // The queue redelivers the unacknowledged messages to the restarted notifier.
+  for (const auto& e : events) Publish(e);
+  StartNotifier({{hook, {}}}, routing, FastOptions());
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, stored));
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& e : events) {
+      auto why = gateway_.routing(e.event_id);
+      if (!why) return false;
+    }
+    return true;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto ids = rx->webhook_ids();
+  EXPECT_EQ(ids.size(), stored);
+  for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << id;
+  EXPECT_EQ(gateway_.deliveries().size(), stored);
+  for (const auto& e : events) EXPECT_NE(Reason(gateway_, e), "<none>");
 }
 
 }  // namespace

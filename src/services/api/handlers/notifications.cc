@@ -13,9 +13,17 @@
 //   PUT /api/v1/deliveries/{idempotency_key}          compare-and-set on expected_version (409,
 //                                                     also for a terminal delivery)
 //   GET /api/v1/deliveries-due?now&limit              ListDueDeliveries
+//   PUT /api/v1/deliveries/batch                      PutDelivery for up to 1000 items in one
+//                                                     transaction; per-item outcome
+//   POST /api/v1/notify-log/batch-get                 GetNotifyLog for up to 1000 keys
+//   POST /api/v1/notifications/batch                  up to 1000 events' deliveries, notify-log
+//                                                     writes (CAS) and routing records in one
+//                                                     transaction, each event all or nothing
 // Path segments are percent-decoded by the router: a problem key "web-1/posture" travels as
 // "web-1%2Fposture".
 #include <charconv>
+#include <string>
+#include <vector>
 
 #include "adapters/json/notification_codec.h"
 #include "core/common/time.h"
@@ -184,6 +192,46 @@ void RegisterNotificationRoutes(Router& router, Deps d) {
                     Json(r->created ? 201 : 200, json::EncodeDeliveryReply(r->delivery));
                 resp.asset_key = r->delivery.event.asset_key;
                 return resp;
+              },
+              true});
+  // Registered before putDelivery: "/deliveries/batch" is the batch, not a key "batch".
+  router.Add(
+      {"PUT", "/api/v1/deliveries/batch", "putDeliveriesBatch", Permission::kWriteNotifications,
+       [&svc](const RequestContext& ctx) {
+         if (auto s = BodyWithinLimit(ctx); !s) return Fail(s.error(), ctx);
+         auto items =
+             json::DecodeDeliveryPutBatch(ctx.request.body, ports::platform::kMaxNotifyBatchItems);
+         if (!items) return Fail(items.error(), ctx);
+         auto r = svc.PutDeliveries(*std::move(items), Meta(ctx));
+         if (!r) return Fail(r.error(), ctx);
+         return Json(200, json::EncodeDeliveryPutBatchResult(*r));
+       },
+       true});
+  router.Add(
+      {"POST", "/api/v1/notify-log/batch-get", "getNotifyLogBatch", Permission::kWriteNotifications,
+       [&svc](const RequestContext& ctx) {
+         if (auto s = BodyWithinLimit(ctx); !s) return Fail(s.error(), ctx);
+         auto keys =
+             json::DecodeNotifyLogBatchGet(ctx.request.body, ports::platform::kMaxNotifyBatchItems);
+         if (!keys) return Fail(keys.error(), ctx);
+         auto r = svc.GetNotifyLogs(*keys);
+         if (!r) return Fail(r.error(), ctx);
+         return Json(200, json::EncodeNotifyLogBatchGetResult(*r));
+       },
+       true});
+  router.Add({"POST", "/api/v1/notifications/batch", "recordNotificationsBatch",
+              Permission::kWriteNotifications,
+              [&svc](const RequestContext& ctx) {
+                if (auto s = BodyWithinLimit(ctx); !s) return Fail(s.error(), ctx);
+                auto events = json::DecodeEventNotificationsBatch(
+                    ctx.request.body, ports::platform::kMaxNotifyBatchItems);
+                if (!events) return Fail(events.error(), ctx);
+                std::vector<std::string> ids;
+                ids.reserve(events->size());
+                for (const auto& e : *events) ids.push_back(e.routing.event_id);
+                auto r = svc.RecordEventNotifications(*std::move(events), Meta(ctx));
+                if (!r) return Fail(r.error(), ctx);
+                return Json(200, json::EncodeEventNotificationsResult(ids, *r));
               },
               true});
   router.Add({"PUT", "/api/v1/deliveries/{idempotency_key}", "putDelivery",
