@@ -49,6 +49,11 @@ Status InsertAudit(Connection& db, const WriteContext& ctx, std::string_view act
 
 }  // namespace internal
 
+namespace {
+// WAL pages (4 KiB each) that trigger a checkpoint: ~40 MiB.
+constexpr int kWalCheckpointPages = 10000;
+}  // namespace
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
   if (options.path.empty())
     return Unexpected(ErrorCode::kInvalidArgument, "sqlite: path: required");
@@ -71,10 +76,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   SECPLAT_RETURN_IF_ERROR(writer->Exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"));
   // Checkpoint every ~40 MiB of WAL instead of SQLite's default ~4 MiB: each checkpoint copies
   // pages back and fsyncs, and at thousands of small writes a second the default ran dozens of
-  // them per second (for a file, the Checkpointer below takes over with the same threshold). A
-  // larger page cache keeps the hot indexes (finding_key, asset_key) in memory.
+  // them per second. SQLite's own autocheckpoint covers the migrations; for a file the
+  // Checkpointer below then takes over with the same threshold. A larger page cache keeps the
+  // hot indexes (finding_key, asset_key) in memory.
   SECPLAT_RETURN_IF_ERROR(
-      writer->Exec("PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -65536;"));
+      writer->Exec("PRAGMA wal_autocheckpoint = " + std::to_string(kWalCheckpointPages) +
+                   "; PRAGMA cache_size = -65536;"));
 
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(writer)));
   if (options.apply_migrations) SECPLAT_RETURN_IF_ERROR(store->Migrate());
@@ -95,9 +102,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
       std::make_unique<ReadPool>(std::move(readers), store->writer_.get(), &store->write_mu_);
   if (!memory) {
     // Checkpoints (each with an fsync of the database file) off the writer's path; see
-    // checkpointer.h. Same threshold as before: ~40 MiB of WAL.
-    SECPLAT_ASSIGN_OR_RETURN(store->checkpointer_,
-                             Checkpointer::Start(options.path, store->writer_->raw(), 10000));
+    // checkpointer.h.
+    SECPLAT_ASSIGN_OR_RETURN(
+        store->checkpointer_,
+        Checkpointer::Start(options.path, store->writer_->raw(), kWalCheckpointPages));
   }
   return store;
 }
