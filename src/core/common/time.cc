@@ -1,5 +1,6 @@
 #include "core/common/time.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace secplat {
@@ -25,19 +26,55 @@ Unexpected Bad(std::string_view text, const char* why) {
 
 }  // namespace
 
-std::string FormatRfc3339(Timestamp t) {
+void AppendRfc3339(std::string& out, Timestamp t) {
   using namespace std::chrono;
-  auto day = floor<days>(t);
-  year_month_day ymd{day};
-  auto tod = t - day;
-  hh_mm_ss<milliseconds> hms{duration_cast<milliseconds>(tod)};
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<int>(hms.subseconds().count()));
-  return buf;
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const int y = static_cast<int>(ymd.year());
+  const hh_mm_ss<milliseconds> hms{duration_cast<milliseconds>(t - day)};
+  if (y < 0 || y > 9999) {  // rare: snprintf keeps the sign and every digit
+    char buf[48];
+    const int n = std::snprintf(
+        buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y,
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+        static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+        static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+    out.append(buf, static_cast<size_t>(std::clamp(n, 0, static_cast<int>(sizeof(buf)) - 1)));
+    return;
+  }
+  char buf[24];
+  auto two = [](char* p, unsigned v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  buf[0] = static_cast<char>('0' + y / 1000);
+  buf[1] = static_cast<char>('0' + y / 100 % 10);
+  buf[2] = static_cast<char>('0' + y / 10 % 10);
+  buf[3] = static_cast<char>('0' + y % 10);
+  buf[4] = '-';
+  two(buf + 5, static_cast<unsigned>(ymd.month()));
+  buf[7] = '-';
+  two(buf + 8, static_cast<unsigned>(ymd.day()));
+  buf[10] = 'T';
+  two(buf + 11, static_cast<unsigned>(hms.hours().count()));
+  buf[13] = ':';
+  two(buf + 14, static_cast<unsigned>(hms.minutes().count()));
+  buf[16] = ':';
+  two(buf + 17, static_cast<unsigned>(hms.seconds().count()));
+  buf[19] = '.';
+  const auto ms = static_cast<unsigned>(hms.subseconds().count());
+  buf[20] = static_cast<char>('0' + ms / 100);
+  buf[21] = static_cast<char>('0' + ms / 10 % 10);
+  buf[22] = static_cast<char>('0' + ms % 10);
+  buf[23] = 'Z';
+  out.append(buf, sizeof buf);
+}
+
+std::string FormatRfc3339(Timestamp t) {
+  std::string out;
+  out.reserve(24);
+  AppendRfc3339(out, t);
+  return out;
 }
 
 Result<Timestamp> ParseRfc3339(std::string_view s) {

@@ -22,8 +22,11 @@ using Timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 inline Timestamp FromUnixMillis(int64_t ms) { return Timestamp(Duration(ms)); }
 inline int64_t ToUnixMillis(Timestamp t) { return t.time_since_epoch().count(); }
 
-// "YYYY-MM-DDTHH:MM:SS.mmmZ", always UTC with milliseconds.
+// "YYYY-MM-DDTHH:MM:SS.mmmZ", always UTC with milliseconds. Years outside 0..9999 keep their
+// sign and digits ("%04d": "-0001-…", "10000-…").
 std::string FormatRfc3339(Timestamp t);
+// Appends FormatRfc3339(t) to `out` (no allocation beyond out's growth: the encoders' path).
+void AppendRfc3339(std::string& out, Timestamp t);
 
 // Accepts RFC 3339 date-time: "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)"; 'T'/'t' and
 // 'Z'/'z' in either case. Fractions beyond milliseconds are truncated. Rejects anything else

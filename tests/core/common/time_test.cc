@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+
 namespace secplat {
 namespace {
 
@@ -9,6 +14,42 @@ namespace {
 TEST(Rfc3339, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(FormatRfc3339(FromUnixMillis(0)), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatRfc3339(FromUnixMillis(1764358200123)), "2025-11-28T19:30:00.123Z");
+}
+
+// The reference the hand-written formatter must match: the snprintf format FormatRfc3339 is
+// specified by.
+std::string Reference(Timestamp t) {
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> hms{duration_cast<milliseconds>(t - day)};
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
+  return buf;
+}
+
+// Verifies AppendRfc3339 (and so FormatRfc3339) writes the reference text for random instants
+// across 0000..9999, before 1970 included, and for years outside 0..9999; and that it appends.
+TEST(Rfc3339, AppendMatchesTheReferenceFormat) {
+  std::mt19937_64 rng(20261207);
+  // 0000-01-01 .. 9999-12-31 in Unix milliseconds.
+  std::uniform_int_distribution<int64_t> ms(-62167219200000LL, 253402300799999LL);
+  for (int i = 0; i < 200000; ++i) {
+    const Timestamp t = FromUnixMillis(ms(rng));
+    ASSERT_EQ(FormatRfc3339(t), Reference(t)) << ToUnixMillis(t);
+  }
+  for (int64_t edge : {-62167219200001LL, -62167219200000LL, 253402300799999LL, 253402300800000LL,
+                       -1LL, 0LL, 951868800000LL}) {
+    const Timestamp t = FromUnixMillis(edge);
+    EXPECT_EQ(FormatRfc3339(t), Reference(t)) << edge;
+  }
+  std::string out = "at ";
+  AppendRfc3339(out, FromUnixMillis(1764358200123));
+  EXPECT_EQ(out, "at 2025-11-28T19:30:00.123Z");
 }
 
 // Verifies offsets are applied and fractions truncated to milliseconds.

@@ -69,46 +69,11 @@ void Double(std::string& out, double v) {
 
 void Bool(std::string& out, bool v) { out += v ? "true" : "false"; }
 
-// FormatRfc3339's text ("%04d-%02u-%02uT%02d:%02d:%02d.%03dZ") without snprintf, quoted; years
-// outside 0..9999 go through FormatRfc3339 itself.
+// FormatRfc3339's text, quoted.
 void Time(std::string& out, Timestamp t) {
-  using namespace std::chrono;
-  const auto day = floor<days>(t);
-  const year_month_day ymd{day};
-  const int y = static_cast<int>(ymd.year());
-  if (y < 0 || y > 9999) {
-    Str(out, FormatRfc3339(t));
-    return;
-  }
-  const hh_mm_ss<milliseconds> hms{duration_cast<milliseconds>(t - day)};
-  char buf[26];
-  auto two = [](char* p, unsigned v) {
-    p[0] = static_cast<char>('0' + v / 10);
-    p[1] = static_cast<char>('0' + v % 10);
-  };
-  buf[0] = '"';
-  buf[1] = static_cast<char>('0' + y / 1000);
-  buf[2] = static_cast<char>('0' + y / 100 % 10);
-  buf[3] = static_cast<char>('0' + y / 10 % 10);
-  buf[4] = static_cast<char>('0' + y % 10);
-  buf[5] = '-';
-  two(buf + 6, static_cast<unsigned>(ymd.month()));
-  buf[8] = '-';
-  two(buf + 9, static_cast<unsigned>(ymd.day()));
-  buf[11] = 'T';
-  two(buf + 12, static_cast<unsigned>(hms.hours().count()));
-  buf[14] = ':';
-  two(buf + 15, static_cast<unsigned>(hms.minutes().count()));
-  buf[17] = ':';
-  two(buf + 18, static_cast<unsigned>(hms.seconds().count()));
-  buf[20] = '.';
-  const auto ms = static_cast<unsigned>(hms.subseconds().count());
-  buf[21] = static_cast<char>('0' + ms / 100);
-  buf[22] = static_cast<char>('0' + ms / 10 % 10);
-  buf[23] = static_cast<char>('0' + ms % 10);
-  buf[24] = 'Z';
-  buf[25] = '"';
-  out.append(buf, sizeof buf);
+  out += '"';
+  AppendRfc3339(out, t);
+  out += '"';
 }
 
 void TimeOrNull(std::string& out, const std::optional<Timestamp>& t) {
