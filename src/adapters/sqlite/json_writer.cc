@@ -101,6 +101,10 @@ class Validator {
         ++pos_;
         continue;
       }
+      if (c < 0x80) {  // plain ASCII: no sequence to check
+        ++pos_;
+        continue;
+      }
       size_t n = Utf8SequenceLength(s_, pos_);
       if (n == 0) return false;
       pos_ += n;
