@@ -213,19 +213,8 @@ std::string EventJson(const StoredEvent& e) {
   JsonWriter w;
   w.BeginObject();
   w.Key("seq").Int(e.seq);
-  w.Key("event_id").String(e.envelope.event_id);
   w.Key("event_type").String(core::model::EventTypeName(e.envelope.event_type));
-  w.Key("ts").Time(e.envelope.ts);
-  w.Key("org_id").String(e.envelope.org_id);
-  w.Key("request_id").String(e.envelope.request_id);
   w.Key("asset_key").String(e.envelope.asset_key);
-  if (e.envelope.severity) {
-    w.Key("severity").String(core::model::SeverityName(*e.envelope.severity));
-  } else {
-    w.Key("severity").Null();
-  }
-  w.Key("payload_bytes").Int(static_cast<int64_t>(e.envelope.payload_json.size()));
-  w.Key("received_at").Time(e.received_at);
   w.EndObject();
   return w.Take();
 }

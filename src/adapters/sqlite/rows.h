@@ -47,8 +47,10 @@ Result<core::model::ApiToken> ReadToken(const Statement& s);
 core::model::AuditEntry ReadAudit(const Statement& s);
 
 // JSON text of a record for audit_log. Scan jobs omit log_output (log_bytes instead) and
-// tokens omit secret_hash: audit rows must not copy logs or secrets. Events omit the payload
-// (payload_bytes instead): the event row itself is immutable and keeps it.
+// tokens omit secret_hash: audit rows must not copy logs or secrets. An event's row is a
+// reference to the event — {seq, event_type, asset_key} — since the event row itself is
+// append-only and immutable (and event_id, request_id and received_at are the audit row's own
+// target, request_id and ts).
 std::string AssetJson(const core::model::Asset& a);
 std::string FindingJson(const core::model::Finding& f);
 std::string EventJson(const core::model::StoredEvent& e);
