@@ -73,8 +73,9 @@ Status PgStore::MarkSent(std::span<const int64_t> ids, Timestamp now) {
   const std::string id_array = arr.Take();
   return Run([&](PgConnection& c) -> Status {
     pqxx::nontransaction tx(c.raw());  // one statement: atomic by itself
-    c.Exec(tx, "UPDATE outbox SET sent_at = $2 WHERE id = ANY($1::bigint[]) AND sent_at IS NULL",
-           id_array, internal::Ms(now));
+    // A sent row is deleted: the event (or scan job) it announced keeps its own row.
+    (void)now;
+    c.Exec(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[]) AND sent_at IS NULL", id_array);
     return OkStatus();
   });
 }

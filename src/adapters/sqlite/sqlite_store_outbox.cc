@@ -100,14 +100,13 @@ Result<std::vector<OutboxMessage>> SqliteStore::ClaimUnsent(int limit, Timestamp
 
 Status SqliteStore::MarkSent(std::span<const int64_t> ids, Timestamp now) {
   if (ids.empty()) return OkStatus();
+  (void)now;  // a sent row is deleted: the event (or scan job) it announced keeps its own row
   return WriteTx([&](Connection& db) -> Status {
-    SECPLAT_ASSIGN_OR_RETURN(
-        StatementLease s,
-        db.Prepare("UPDATE outbox SET sent_at = ?2 WHERE id = ?1 AND sent_at IS NULL"));
+    SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                             db.Prepare("DELETE FROM outbox WHERE id = ?1 AND sent_at IS NULL"));
     for (int64_t id : ids) {
       s->Reset();
       s->Bind(1, id);
-      s->Bind(2, now);
       SECPLAT_RETURN_IF_ERROR(s->Run());
     }
     return OkStatus();

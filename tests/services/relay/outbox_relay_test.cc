@@ -414,6 +414,11 @@ TEST_F(OutboxRelayTest, RunPublishesInTheBackgroundAndStopsPromptly) {
                      {.block = milliseconds(50)});
     EXPECT_TRUE(recorder.WaitForCount(4, seconds(10))) << recorder.seen().size();
   }
+  // The relay marks the rows sent just after publishing them, so a consumer can see the
+  // messages first: wait for the mark (bounded).
+  const auto marked_by = std::chrono::steady_clock::now() + seconds(10);
+  while (*store_->CountUnsent() != 0 && std::chrono::steady_clock::now() < marked_by)
+    std::this_thread::sleep_for(milliseconds(5));
   EXPECT_EQ(*store_->CountUnsent(), 0);
 
   auto start = std::chrono::steady_clock::now();
