@@ -3,6 +3,8 @@
 
 #include "adapters/json/codec.h"
 #include "adapters/json/internal/reader.h"
+#include "core/common/json_string.h"
+#include "core/common/time.h"
 #include "core/validation/asset.h"
 #include "core/validation/net.h"
 
@@ -121,34 +123,84 @@ void DeriveFromUrl(const ObjectReader& r, Asset& a) {
 
 }  // namespace
 
+// Written directly (no DOM: the posture batch read encodes 1,000 assets per response), byte for
+// byte what an ordered nlohmann object with these members in this order dumps
+// (asset_codec_test compares the two on random assets).
 std::string EncodeAsset(const Asset& a) {
-  OJson o = OJson::object();
-  o["asset_key"] = a.asset_key;
-  o["name"] = a.name;
-  o["kind"] = std::string(core::model::AssetKindName(a.kind));
-  o["url"] = a.url;
-  o["host"] = a.host;
-  o["port"] = a.port;
-  OJson labels = OJson::object();
-  for (const auto& [k, v] : a.labels) labels[k] = v;
-  o["labels"] = std::move(labels);
-  o["owner"] = a.owner;
-  o["criticality"] = std::string(core::model::CriticalityName(a.criticality));
-  o["environment"] = a.environment;
-  o["enabled"] = a.enabled;
-  OJson scan = OJson::object();
-  for (const auto& [type, s] : a.scan) {
-    OJson setting = OJson::object();
-    setting["enabled"] = s.enabled;
-    setting["interval_seconds"] = s.interval_seconds;
-    scan[type] = std::move(setting);
+  std::string out;
+  out.reserve(320 + a.url.size() + a.name.size() + 40 * (a.labels.size() + a.scan.size()));
+  auto key = [&out](std::string_view k, bool first = false) {
+    if (!first) out += ',';
+    out += '"';
+    out += k;  // member names are fixed ASCII: nothing to escape
+    out += "\":";
+  };
+  auto str = [&out](std::string_view v) { AppendJsonString(out, v); };
+  auto time = [&out](Timestamp t) {
+    out += '"';
+    AppendRfc3339(out, t);
+    out += '"';
+  };
+  out += '{';
+  key("asset_key", true);
+  str(a.asset_key);
+  key("name");
+  str(a.name);
+  key("kind");
+  str(core::model::AssetKindName(a.kind));
+  key("url");
+  str(a.url);
+  key("host");
+  str(a.host);
+  key("port");
+  out += std::to_string(a.port);
+  key("labels");
+  out += '{';
+  bool first = true;
+  for (const auto& [k, v] : a.labels) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, k);
+    out += ':';
+    AppendJsonString(out, v);
   }
-  o["scan"] = std::move(scan);
-  o["created_at"] = FormatRfc3339(a.created_at);
-  o["updated_at"] = FormatRfc3339(a.updated_at);
-  o["deleted_at"] = internal::TimeOrNull(a.deleted_at);
-  o["version"] = a.version;
-  return internal::Dump(o);
+  out += '}';
+  key("owner");
+  str(a.owner);
+  key("criticality");
+  str(core::model::CriticalityName(a.criticality));
+  key("environment");
+  str(a.environment);
+  key("enabled");
+  out += a.enabled ? "true" : "false";
+  key("scan");
+  out += '{';
+  first = true;
+  for (const auto& [type, setting] : a.scan) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, type);
+    out += ":{\"enabled\":";
+    out += setting.enabled ? "true" : "false";
+    out += ",\"interval_seconds\":";
+    out += std::to_string(setting.interval_seconds);
+    out += '}';
+  }
+  out += '}';
+  key("created_at");
+  time(a.created_at);
+  key("updated_at");
+  time(a.updated_at);
+  key("deleted_at");
+  if (a.deleted_at) {
+    time(*a.deleted_at);
+  } else {
+    out += "null";
+  }
+  key("version");
+  out += std::to_string(a.version);
+  out += '}';
+  return out;
 }
 
 Result<Asset> DecodeAssetCreate(std::string_view body) {

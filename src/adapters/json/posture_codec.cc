@@ -829,7 +829,17 @@ std::string EncodePostureBatchGet(std::span<const std::string> asset_keys) {
 }
 
 std::string EncodePostureInputs(std::span<const PostureInputsRow> rows) {
-  std::string out = "{\"items\":[";
+  // Sized up front: a batch of 1,000 is ~4 MB, and growing it by doubling copies it again.
+  size_t size = 16;
+  for (const PostureInputsRow& row : rows) {
+    size += 800 + row.asset_key.size();
+    if (row.posture)
+      size += row.posture->status_json.size() + row.posture->score_json.size() +
+              row.posture->transitions_json.size();
+  }
+  std::string out;
+  out.reserve(size);
+  out += "{\"items\":[";
   for (size_t i = 0; i < rows.size(); ++i) {
     const PostureInputsRow& row = rows[i];
     if (i > 0) out += ',';
