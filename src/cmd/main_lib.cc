@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <vector>
 
+#include "adapters/system/allocator.h"
 #include "cmd/subcommands/subcommands.h"
 
 namespace secplat::cmd {
@@ -13,6 +14,8 @@ int Main(int argc, char** argv) {
   // The data dir holds findings, audit history and token hashes: everything SecPlat creates is
   // private to its user (dirs 0700, files 0600) unless a caller sets a mode explicitly.
   ::umask(077);
+  // MB-sized request and response bodies are reused from the heap, not mmapped per request.
+  (void)adapters::system::KeepLargeBuffersInHeap();
   // The subcommand table (after ClickHouse's programs/main.cpp): name, help, entry.
   const std::vector<Subcommand> table = {
       ApiSubcommand(),    UpSubcommand(),      MigrateSubcommand(),  CheckConfigSubcommand(),
