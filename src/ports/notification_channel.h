@@ -11,6 +11,8 @@
 #define SECPLAT_PORTS_NOTIFICATION_CHANNEL_H_
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -36,6 +38,10 @@ struct OutboundRequest {
   std::vector<std::pair<std::string, core::model::Secret>> secret_headers;  // Authorization
   std::string body;
   Duration timeout = std::chrono::seconds(10);  // whole exchange
+  // The sender may keep the exchange open past `timeout` ("lingering", see HttpSender): the
+  // caller is told of the timeout at once and of the final answer later (PollLate). Only for
+  // exchanges whose late answer the caller can use (one request per delivery; not Jira's steps).
+  bool may_linger = false;
 };
 
 // "scheme://host[:port]/first-segment/…": enough to tell endpoints apart, never a token in a
@@ -92,6 +98,17 @@ struct SendResult {
   core::model::TransportError transport_error = core::model::TransportError::kNone;
   std::string error_message;  // transport error text, secret-free
   Duration latency{};         // request start to last byte (or failure)
+  // Non-zero: the exchange timed out (transport_error kTimeout) but is still open, lingering for
+  // at most `linger` more; its final outcome comes later from HttpSender::PollLate with this id.
+  uint64_t linger_id = 0;
+  Duration linger{};
+};
+
+// The final outcome of a lingering exchange: the provider's late answer, or a failure (the
+// connection closed, the linger ran out, the sender abandoned it beyond its cap).
+struct LateResult {
+  uint64_t linger_id = 0;
+  SendResult result;  // linger_id 0; latency from the request's start
 };
 
 // Performs HTTP exchanges. Implementations say whether they are thread-safe.
@@ -108,6 +125,13 @@ class HttpSender {
     for (const auto& r : requests) out.push_back(Send(r));
     return out;
   }
+  // Late answers: a request with may_linger whose timeout passed may be kept open (its
+  // SendResult has a linger_id). PollLate drives such exchanges without blocking and returns
+  // those that ended since the last call, each exactly once; Lingering counts those still open.
+  // Destroying the sender abandons them (closes their connections, reports nothing). The
+  // defaults never linger.
+  virtual std::vector<LateResult> PollLate() { return {}; }
+  virtual size_t Lingering() const { return 0; }
 };
 
 // Per-attempt context a channel needs to render.

@@ -8,7 +8,9 @@
 // tells what happened; a provider's Retry-After is honoured; a notifier killed mid-send (the
 // provider accepted, the answer never came back) sends no second Jira issue and re-sends the
 // webhook under the same webhook-id; with both providers failing for a while, every
-// notification is delivered exactly once after they recover, and the API keeps answering.
+// notification is delivered exactly once after they recover, and the API keeps answering; a
+// receiver that stalls past the request timeout and then accepts what was queued (late
+// answers) gets every webhook-id once.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -319,6 +321,56 @@ TEST_F(NotifierE2e, ProvidersDownThenEveryNotificationDeliveredExactlyOnce) {
   for (const auto& [id, n] : accepted) EXPECT_EQ(n, 1) << id;
   // Jira: one issue per asset problem, however many times the create was tried.
   EXPECT_EQ(jira_->jira_issues().size(), 3u);
+  for (const auto& r : hook_->requests()) EXPECT_TRUE(r.problems.empty());
+}
+
+// Verifies late answers across processes: the webhook receiver stalls (one io thread, hung on
+// the first request; the later requests wait unread on their connections) past the requests'
+// 1 s timeout, then recovers and reads what was queued. The notifier kept the timed-out
+// requests open: it records their late 200s as delivered instead of sending retries, and the
+// hung request's late 503 lets its retry go. Every webhook-id is accepted exactly once.
+TEST_F(NotifierE2e, StalledReceiverLateAnswersAcceptEveryWebhookOnce) {
+  auto stalled = ProviderReceiver::Start(
+      {.provider = Provider::kWebhook, .webhook_secret = kWhsec, .io_threads = 1});
+  ASSERT_TRUE(stalled.has_value()) << stalled.error().message;
+  hook_ = std::move(*stalled);
+  {
+    std::ofstream out(routes_file_, std::ios::trunc);
+    out << "channels:\n"
+        << "  - name: hook\n"
+        << "    type: webhook\n"
+        << "    url: " << hook_->url("/hook") << "\n"
+        << "    secret_env: E2E_WEBHOOK_SECRET\n"
+        << "    timeout: 1s\n"
+        << "routes:\n"
+        << "  - name: posture-to-hook\n"
+        << "    event_types: [posture.changed]\n"
+        << "    channels: [hook]\n"
+        << "    repeat_interval: 0\n";
+  }
+  hook_->SetOutage(ScriptedReply::Hang());
+  StartNotifier();
+  std::vector<std::string> events;
+  for (const char* asset : {"web-1", "web-2", "web-3"}) {
+    events.push_back(PostureChanged(asset, "up", "down"));
+  }
+  ASSERT_TRUE(hook_->WaitForRequests(1, 20s)) << Logs();
+  std::this_thread::sleep_for(3s);  // every request timed out; their retries were due
+  hook_->SetOutage(std::nullopt);
+  hook_->ReleaseHangs();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& id : events) {
+          if (!DeliveriesIn("event_id=" + id, "delivered", 1)) return false;
+        }
+        return true;
+      },
+      60s))
+      << Logs();
+  std::this_thread::sleep_for(1s);  // several sweeps: no retry follows
+  auto accepted = hook_->webhook_ids_accepted();
+  EXPECT_EQ(accepted.size(), events.size());
+  for (const auto& [id, n] : accepted) EXPECT_EQ(n, 1) << id;
   for (const auto& r : hook_->requests()) EXPECT_TRUE(r.problems.empty());
 }
 

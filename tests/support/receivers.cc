@@ -185,6 +185,12 @@ ScriptedReply ScriptedReply::AcceptThenHang() {
   r.accept_then_hang = true;
   return r;
 }
+ScriptedReply ScriptedReply::Delayed(Duration delay) {
+  ScriptedReply r;
+  r.pass = true;
+  r.delay = delay;
+  return r;
+}
 ScriptedReply ScriptedReply::Pass() {
   ScriptedReply r;
   r.pass = true;
@@ -319,6 +325,7 @@ ProviderReceiver::Reply ProviderReceiver::Handle(RecordedRequest& r) {
     scripted = std::move(script_.front());
     script_.pop_front();
   }
+  const Duration delay = scripted ? scripted->delay : Duration::zero();
   // A scripted pass answers normally; accept-then-hang acts normally but withholds the answer.
   if (scripted && scripted->pass) scripted.reset();
   const bool accept_then_hang = scripted && scripted->accept_then_hang;
@@ -353,6 +360,7 @@ ProviderReceiver::Reply ProviderReceiver::Handle(RecordedRequest& r) {
     cv_.wait_for(lock, options_.hang_max, [&] { return hang_generation_ != gen || stopping_; });
     return Reply{503, "application/json", {}, R"({"error":"released"})"};
   }
+  if (delay > Duration::zero()) cv_.wait_for(lock, delay, [&] { return stopping_; });
   return reply;
 }
 

@@ -71,6 +71,9 @@ struct ScriptedReply {
   // answering: the provider accepted, the answer was lost (a sender killed mid-send).
   bool accept_then_hang = false;
   bool pass = false;  // answer as the provider normally would (skips a request in a script)
+  // Answer (as scripted, or normally with pass) only after this long: the io thread waits (Stop
+  // ends the wait). A late answer: the client may have timed out meanwhile.
+  Duration delay{};
 
   static ScriptedReply RateLimited(std::string retry_after);
   static ScriptedReply ServerError(int status = 500);
@@ -78,6 +81,8 @@ struct ScriptedReply {
   static ScriptedReply Hang();
   static ScriptedReply AcceptThenHang();
   static ScriptedReply Pass();
+  // Answers as the provider normally would, after `delay`.
+  static ScriptedReply Delayed(Duration delay);
 };
 
 struct ReceiverOptions {

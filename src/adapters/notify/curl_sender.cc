@@ -5,27 +5,36 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <utility>
 
 namespace secplat::adapters::notify {
-namespace {
 
-using core::model::TransportError;
-
-void GlobalInit() {
-  // curl_global_init is not thread-safe; a function-local static runs it once.
-  static const CURLcode kInit = curl_global_init(CURL_GLOBAL_DEFAULT);
-  (void)kInit;
-}
-
-// Per-transfer state, owned by SendBatch.
-struct Transfer {
+namespace detail {
+// Per-exchange state: owned by SendBatch, then by the sender while it lingers.
+struct CurlTransfer {
   size_t index = 0;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   ports::SendResult result;
   size_t excerpt_cap = 0;
   bool invalid = false;
+  bool may_linger = false;
+  std::string body;  // a copy of the request body when it may outlive the request (lingering)
+  std::chrono::steady_clock::time_point deadline{};  // the request's own timeout
+  uint64_t linger_id = 0;                            // non-zero while lingering
 };
+}  // namespace detail
+
+namespace {
+
+using core::model::TransportError;
+using Transfer = detail::CurlTransfer;
+
+void GlobalInit() {
+  // curl_global_init is not thread-safe; a function-local static runs it once.
+  static const CURLcode kInit = curl_global_init(CURL_GLOBAL_DEFAULT);
+  (void)kInit;
+}
 
 size_t OnBody(char* data, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
@@ -105,8 +114,14 @@ bool Setup(Transfer& t, const ports::OutboundRequest& r, const CurlSenderOptions
     t.result.error_message = "URL contains whitespace or control characters";
     return false;
   }
-  const long total_ms = std::max<long>(1, static_cast<long>(r.timeout.count()));
-  const long connect_ms = std::min<long>(total_ms, static_cast<long>(o.connect_timeout.count()));
+  const long request_ms = std::max<long>(1, static_cast<long>(r.timeout.count()));
+  const long connect_ms = std::min<long>(request_ms, static_cast<long>(o.connect_timeout.count()));
+  // A request that may linger gets curl's hard timeout only at the end of the linger; SendBatch
+  // reports it at its own timeout.
+  t.may_linger = r.may_linger && o.linger > Duration::zero();
+  const long total_ms =
+      t.may_linger ? request_ms + static_cast<long>(o.linger.count()) : request_ms;
+  t.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(request_ms);
   bool ok = true;
   ok &= curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
@@ -135,13 +150,43 @@ bool Setup(Transfer& t, const ports::OutboundRequest& r, const CurlSenderOptions
     ok &= curl_easy_setopt(e, CURLOPT_POST, 1L) == CURLE_OK;
     ok &= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                            static_cast<curl_off_t>(r.body.size())) == CURLE_OK;
-    ok &= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data()) == CURLE_OK;
+    // curl reads the body from the caller's memory: a lingering exchange outlives the request.
+    if (t.may_linger) t.body = r.body;
+    ok &= curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.may_linger ? t.body.data() : r.body.data()) ==
+          CURLE_OK;
   }
   if (!ok) t.result.error_message = "libcurl rejected an option";
   return ok;
 }
 
+// Fills `t.result` from a finished exchange.
+void Complete(Transfer& t, CURL* easy, CURLcode code) {
+  curl_off_t total_us = 0;
+  curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
+  t.result.latency = std::chrono::duration_cast<Duration>(std::chrono::microseconds(total_us));
+  if (code == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    t.result.status = static_cast<int>(status);
+  } else {
+    // curl_easy_strerror is generic text: never the URL, so never a secret in it.
+    t.result.transport_error = ClassOf(code);
+    t.result.error_message = curl_easy_strerror(code);
+    t.result.status = 0;
+    t.result.headers.clear();
+  }
+}
+
+// True once curl is past connecting: the request is (being) sent, so the provider may act on it.
+bool RequestLeft(CURL* easy) {
+  curl_off_t pretransfer_us = 0;
+  return curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK &&
+         pretransfer_us > 0;
+}
+
 }  // namespace
+
+CurlSender::CurlSender(CurlSenderOptions options) : options_(options) {}
 
 Result<std::unique_ptr<CurlSender>> CurlSender::Make(CurlSenderOptions options) {
   if (options.max_in_flight < 1) {
@@ -149,6 +194,10 @@ Result<std::unique_ptr<CurlSender>> CurlSender::Make(CurlSenderOptions options) 
   }
   if (options.connect_timeout <= Duration::zero()) {
     return Unexpected(ErrorCode::kInvalidArgument, "curl sender: connect_timeout must be > 0");
+  }
+  if (options.linger < Duration::zero() || options.max_lingering < 1) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "curl sender: linger must be >= 0 and max_lingering >= 1");
   }
   GlobalInit();
   std::unique_ptr<CurlSender> sender(new CurlSender(options));
@@ -164,6 +213,8 @@ Result<std::unique_ptr<CurlSender>> CurlSender::Make(CurlSenderOptions options) 
 }
 
 CurlSender::~CurlSender() {
+  // Stopping abandons what still lingers: the connections close, nothing is reported.
+  while (!lingering_.empty()) EndLingering(lingering_.front().get(), false);
   for (void* e : idle_easy_) curl_easy_cleanup(static_cast<CURL*>(e));
   if (multi_ != nullptr) curl_multi_cleanup(static_cast<CURLM*>(multi_));
 }
@@ -189,11 +240,78 @@ ports::SendResult CurlSender::Send(const ports::OutboundRequest& request) {
   return std::move(SendBatch(std::span<const ports::OutboundRequest>(&request, 1)).front());
 }
 
+void CurlSender::Dispose(Transfer& t) {
+  if (t.easy != nullptr) {
+    curl_multi_remove_handle(static_cast<CURLM*>(multi_), t.easy);  // closes an open exchange
+    ReleaseEasy(t.easy);
+    t.easy = nullptr;
+  }
+  if (t.headers != nullptr) curl_slist_free_all(t.headers);
+  t.headers = nullptr;
+}
+
+uint64_t CurlSender::StartLingering(std::unique_ptr<Transfer> t) {
+  const uint64_t id = next_linger_id_++;
+  t->linger_id = id;
+  lingering_.push_back(std::move(t));
+  while (lingering_.size() > static_cast<size_t>(options_.max_lingering)) {
+    Transfer* oldest = lingering_.front().get();
+    oldest->result = {};
+    oldest->result.transport_error = TransportError::kConnection;
+    oldest->result.error_message = "abandoned: too many lingering requests";
+    EndLingering(oldest, true);
+  }
+  lingering_count_.store(lingering_.size(), std::memory_order_relaxed);
+  return id;
+}
+
+void CurlSender::EndLingering(Transfer* t, bool report) {
+  auto it = std::find_if(lingering_.begin(), lingering_.end(),
+                         [&](const std::unique_ptr<Transfer>& p) { return p.get() == t; });
+  if (it == lingering_.end()) return;
+  std::unique_ptr<Transfer> owned = std::move(*it);
+  lingering_.erase(it);
+  lingering_count_.store(lingering_.size(), std::memory_order_relaxed);
+  Dispose(*owned);
+  if (report) late_.push_back({owned->linger_id, std::move(owned->result)});
+}
+
+template <typename OnBatch>
+void CurlSender::ReadDone(OnBatch&& on_batch) {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* easy = msg->easy_handle;
+    const CURLcode code = msg->data.result;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+    Complete(*t, easy, code);
+    if (t->linger_id != 0) {
+      if (code == CURLE_OPERATION_TIMEDOUT) t->result.error_message += " (linger ran out)";
+      EndLingering(t, true);
+    } else {
+      curl_multi_remove_handle(multi, easy);
+      on_batch(*t);
+    }
+  }
+}
+
+std::vector<ports::LateResult> CurlSender::PollLate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!lingering_.empty()) {
+    int still = 0;
+    curl_multi_perform(static_cast<CURLM*>(multi_), &still);
+    ReadDone([](Transfer&) {});  // no batch runs outside SendBatch
+  }
+  return std::exchange(late_, {});
+}
+
 std::vector<ports::SendResult> CurlSender::SendBatch(
     std::span<const ports::OutboundRequest> requests) {
   std::lock_guard<std::mutex> lock(mu_);
   CURLM* multi = static_cast<CURLM*>(multi_);
-  std::vector<Transfer> transfers(requests.size());
+  std::vector<std::unique_ptr<Transfer>> transfers(requests.size());
   std::vector<ports::SendResult> out(requests.size());
   size_t next = 0, running = 0, done = 0;
 
@@ -207,7 +325,8 @@ std::vector<ports::SendResult> CurlSender::SendBatch(
   };
   auto start_more = [&] {
     while (next < requests.size() && running < static_cast<size_t>(options_.max_in_flight)) {
-      Transfer& t = transfers[next];
+      transfers[next] = std::make_unique<Transfer>();
+      Transfer& t = *transfers[next];
       t.index = next;
       t.excerpt_cap = options_.max_body_excerpt;
       ++next;
@@ -228,38 +347,56 @@ std::vector<ports::SendResult> CurlSender::SendBatch(
       ++running;
     }
   };
+  // Requests that may linger and reached their own timeout: reported now as timeouts, kept open
+  // (or, when the request never left, abandoned as curl would have at the timeout).
+  auto linger_overdue = [&] {
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < next; ++i) {
+      std::unique_ptr<Transfer>& p = transfers[i];
+      if (p == nullptr || !p->may_linger || p->easy == nullptr || now < p->deadline) continue;
+      const size_t index = p->index;
+      ports::SendResult timeout;
+      timeout.transport_error = TransportError::kTimeout;
+      timeout.latency =
+          std::chrono::duration_cast<Duration>(now - p->deadline + requests[index].timeout);
+      --running;
+      ++done;
+      if (RequestLeft(p->easy)) {
+        timeout.error_message = "timed out; waiting for a late answer";
+        timeout.linger = options_.linger;
+        timeout.linger_id = StartLingering(std::move(p));
+      } else {
+        timeout.error_message = curl_easy_strerror(CURLE_OPERATION_TIMEDOUT);
+        Dispose(*p);
+      }
+      out[index] = std::move(timeout);
+      p.reset();
+    }
+  };
 
   start_more();
   while (done < requests.size()) {
     int still = 0;
     curl_multi_perform(multi, &still);
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL* easy = msg->easy_handle;
-      const CURLcode code = msg->data.result;
-      Transfer* t = nullptr;
-      curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
-      curl_off_t total_us = 0;
-      curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
-      t->result.latency = std::chrono::duration_cast<Duration>(std::chrono::microseconds(total_us));
-      if (code == CURLE_OK) {
-        long status = 0;
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-        t->result.status = static_cast<int>(status);
-      } else {
-        // curl_easy_strerror is generic text: never the URL, so never a secret in it.
-        t->result.transport_error = ClassOf(code);
-        t->result.error_message = curl_easy_strerror(code);
-        t->result.status = 0;
-        t->result.headers.clear();
-      }
-      curl_multi_remove_handle(multi, easy);
+    ReadDone([&](Transfer& t) {
       --running;
-      finish(*t);
-    }
+      finish(t);
+    });
+    linger_overdue();
     start_more();
-    if (done < requests.size() && running > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+    if (done < requests.size() && running > 0) {
+      // Wake for the nearest own timeout of a request that may linger (curl's timeout is later).
+      int wait_ms = 100;
+      const auto now = std::chrono::steady_clock::now();
+      for (size_t i = 0; i < next; ++i) {
+        const std::unique_ptr<Transfer>& p = transfers[i];
+        if (p == nullptr || !p->may_linger || p->easy == nullptr) continue;
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(p->deadline - now).count();
+        wait_ms = std::clamp(static_cast<int>(left) + 1, 0, wait_ms);
+      }
+      curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
+    }
   }
   return out;
 }

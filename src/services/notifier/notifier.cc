@@ -33,6 +33,8 @@ namespace {
 // itself is retried.
 constexpr int kCasAttempts = 4;
 constexpr int kListLimit = 1000;
+// How often a sender thread with lingering requests drives them while it has nothing to send.
+constexpr auto kLatePollInterval = std::chrono::milliseconds(10);
 
 double Seconds(Duration d) { return static_cast<double>(d.count()) / 1000.0; }
 
@@ -563,6 +565,12 @@ void Notifier::Schedule(const StoredDelivery& d, Timestamp at) {
     std::lock_guard lock(mu_);
     const std::string& key = d.record.idempotency_key;
     if (in_flight_.contains(key)) return;
+    if (held_.contains(key)) {
+      // An earlier attempt still lingers: its retry waits for the late answer (PollLate).
+      auto it = known_.find(key);
+      if (it != known_.end() && d.version > it->second.version) it->second = d;
+      return;
+    }
     auto it = known_.find(key);
     if (it != known_.end()) {
       // Already scheduled: keep the newer record, drop the older schedule entry.
@@ -592,7 +600,7 @@ void Notifier::DispatchLoop(std::stop_token stop) {
       const std::string key = schedule_.begin()->second;
       schedule_.erase(schedule_.begin());
       auto it = known_.find(key);
-      if (it == known_.end()) continue;
+      if (it == known_.end() || held_.contains(key)) continue;  // held: PollLate reschedules
       const std::string& channel_name = it->second.record.channel;
       auto ch = channels_.find(channel_name);
       if (ch == channels_.end()) {
@@ -645,14 +653,29 @@ void Notifier::DispatchLoop(std::stop_token stop) {
 void Notifier::SendLoop(std::stop_token stop) {
   std::unique_ptr<ports::HttpSender> sender = make_sender_ ? make_sender_() : nullptr;
   const size_t max_batch = static_cast<size_t>(std::max(1, options_.send_batch));
+  // This thread's requests that timed out and linger (the sender keeps them open): by linger id.
+  // On stop the sender is destroyed with them (their connections close); their deliveries are
+  // recorded as retrying, so the claim/retry machinery sends them again.
+  LingerMap lingering;
   while (true) {
     // A batch holds one channel only: a hanging provider holds its own batch, never another
     // channel's deliveries.
     std::vector<StoredDelivery> batch;
     {
       std::unique_lock lock(mu_);
-      send_cv_.wait(lock, stop, [&] { return !ready_.empty(); });
-      if (ready_.empty()) return;  // stop requested and nothing left to send
+      auto has_work = [&] { return !ready_.empty(); };
+      if (sender && sender->Lingering() > 0) {
+        // Lingering requests are driven by this thread alone: wake every few ms for them.
+        send_cv_.wait_for(lock, stop, kLatePollInterval, has_work);
+      } else {
+        send_cv_.wait(lock, stop, has_work);
+      }
+      if (ready_.empty()) {
+        if (stop.stop_requested()) return;  // nothing left to send
+        lock.unlock();
+        if (sender) PollLate(*sender, lingering);
+        continue;
+      }
       const std::string channel = ready_.front().record.channel;
       // A share of the channel's sends in flight, so that the sender threads work on one busy
       // channel side by side (one claims while another sends and a third records).
@@ -680,7 +703,7 @@ void Notifier::SendLoop(std::stop_token stop) {
     keys.reserve(batch.size());
     for (const StoredDelivery& d : batch) keys.push_back(d.record.idempotency_key);
     if (sender) {
-      SendBatch(std::move(batch), *sender);
+      SendBatch(std::move(batch), *sender, lingering);
     } else {
       log::Error("no HTTP sender; delivery left for another notifier",
                  {.action = "notify.send", .status = "error", .extra = {{"channel", channel}}});
@@ -688,6 +711,123 @@ void Notifier::SendLoop(std::stop_token stop) {
       for (const std::string& key : keys) known_.erase(key);
     }
     for (const std::string& key : keys) Finish(key, channel);
+    if (sender) PollLate(*sender, lingering);
+  }
+}
+
+std::vector<ports::platform::DeliveryPut> Notifier::Claims(
+    std::span<const StoredDelivery> deliveries) const {
+  const Timestamp claim_at = clock_.Now();
+  std::vector<ports::platform::DeliveryPut> claims;
+  claims.reserve(deliveries.size());
+  for (const StoredDelivery& d : deliveries) {
+    ports::platform::DeliveryPut put{.delivery = d, .expected_version = d.version};
+    put.delivery.sending_since = claim_at;
+    put.delivery.sending_by = options_.consumer;
+    put.delivery.record.next_attempt_at = claim_at + options_.claim_lease;
+    claims.push_back(std::move(put));
+  }
+  return claims;
+}
+
+void Notifier::Release(const std::string& key) {
+  {
+    std::lock_guard lock(mu_);
+    auto h = held_.find(key);
+    if (h == held_.end()) return;
+    const Timestamp at = std::max(h->second, clock_.Now());
+    held_.erase(h);
+    if (known_.contains(key)) schedule_.emplace(at, key);
+  }
+  cv_.notify_all();
+}
+
+void Notifier::PollLate(ports::HttpSender& sender, LingerMap& lingering) {
+  std::vector<ports::LateResult> late = sender.PollLate();
+  if (late.empty()) return;
+  // Accepted late: per channel, the delivery (as known here) and its interpreted answer.
+  struct Accepted {
+    const ChannelBinding* binding = nullptr;
+    std::vector<StoredDelivery> deliveries;
+    std::vector<ports::DeliveryResult> results;
+  };
+  std::map<std::string, Accepted> accepted;
+  for (ports::LateResult& l : late) {
+    auto it = lingering.find(l.linger_id);
+    if (it == lingering.end()) continue;  // its attempt was not recorded as retrying
+    const LingeringAttempt attempt = std::move(it->second);
+    lingering.erase(it);
+    const ChannelBinding* binding = nullptr;
+    std::optional<StoredDelivery> known;
+    {
+      std::lock_guard lock(mu_);
+      auto ch = channels_.find(attempt.channel);
+      if (ch != channels_.end()) binding = &ch->second.binding;
+      auto k = known_.find(attempt.key);
+      if (k != known_.end() && held_.contains(attempt.key)) known = k->second;
+    }
+    if (binding == nullptr || !known) {
+      Release(attempt.key);
+      continue;
+    }
+    ports::DeliveryResult r =
+        binding->channel->Interpret(l.result, attempt.rendered_at + l.result.latency);
+    r.detail = "late answer: " + r.detail;
+    log::Info(
+        r.detail,
+        {.asset_key = known->event.asset_key,
+         .action = "notify.late",
+         .status = std::string(core::model::ResponseClassName(r.classification.response_class)),
+         .extra = {{"channel", attempt.channel}, {"idempotency_key", attempt.key}}});
+    metrics_.CounterAdd(
+        "secplat_notifier_late_answers_total",
+        "Ends of requests kept open after their timeout, by answer class",
+        {{"channel", attempt.channel},
+         {"class", std::string(core::model::ResponseClassName(r.classification.response_class))}});
+    if (r.classification.response_class != core::model::ResponseClass::kOk) {
+      // Refused, failed or never answered: the held retry goes ahead as it would have.
+      Release(attempt.key);
+      continue;
+    }
+    Accepted& a = accepted[attempt.channel];
+    a.binding = binding;
+    a.deliveries.push_back(*std::move(known));
+    a.results.push_back(std::move(r));
+  }
+  for (auto& [channel_name, a] : accepted) {
+    // The provider accepted the lingering attempt: claim the record (retrying -> sending, as any
+    // send does) and record the answer (-> delivered). The retry stays held meanwhile.
+    const std::vector<ports::platform::DeliveryPut> claims = Claims(a.deliveries);
+    auto claim_results = gateway_.PutDeliveries(claims);
+    const bool whole_failed = !claim_results.has_value() || claim_results->size() != claims.size();
+    std::vector<StoredDelivery> claimed;
+    std::vector<ports::DeliveryResult> results;
+    for (size_t i = 0; i < a.deliveries.size(); ++i) {
+      const std::string& key = a.deliveries[i].record.idempotency_key;
+      if (!whole_failed && (*claim_results)[i].has_value()) {
+        claimed.push_back(*std::move((*claim_results)[i]));
+        results.push_back(std::move(a.results[i]));
+        continue;
+      }
+      const ErrorCode code = whole_failed ? (claim_results.has_value() ? ErrorCode::kInternal
+                                                                       : claim_results.error().code)
+                                          : (*claim_results)[i].error().code;
+      log::Warn("late answer not recorded (claim failed); the retry goes ahead",
+                {.action = "notify.late",
+                 .status = "unrecorded",
+                 .extra = {{"channel", channel_name}, {"idempotency_key", key}}});
+      if (code == ErrorCode::kConflict || code == ErrorCode::kNotFound) {
+        // Another notifier moved the record on: the API lists it again if it is still due.
+        std::lock_guard lock(mu_);
+        held_.erase(key);
+        known_.erase(key);
+      } else {
+        Release(key);
+      }
+    }
+    if (!claimed.empty()) Record(*a.binding, claimed, results, {}, lingering);
+    std::lock_guard lock(mu_);
+    for (const StoredDelivery& d : claimed) held_.erase(d.record.idempotency_key);
   }
 }
 
@@ -711,7 +851,8 @@ void Notifier::Finish(const std::string& key, const std::string& channel) {
   cv_.notify_all();
 }
 
-void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& sender) {
+void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& sender,
+                         LingerMap& lingering) {
   if (batch.empty()) return;
   const std::string channel_name = batch.front().record.channel;
   const ChannelBinding* binding = nullptr;
@@ -739,16 +880,7 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
   }
   // 1. Claim every delivery: "sending", written before the provider is called (one API call,
   // compare-and-set per item).
-  const Timestamp claim_at = clock_.Now();
-  std::vector<ports::platform::DeliveryPut> claims;
-  claims.reserve(batch.size());
-  for (const StoredDelivery& d : batch) {
-    ports::platform::DeliveryPut put{.delivery = d, .expected_version = d.version};
-    put.delivery.sending_since = claim_at;
-    put.delivery.sending_by = options_.consumer;
-    put.delivery.record.next_attempt_at = claim_at + options_.claim_lease;
-    claims.push_back(std::move(put));
-  }
+  const std::vector<ports::platform::DeliveryPut> claims = Claims(batch);
   auto claim_results = gateway_.PutDeliveries(claims);
   if (!claim_results.has_value() || claim_results->size() != claims.size()) {
     const std::string why = claim_results.has_value() ? "claim: wrong number of outcomes"
@@ -777,6 +909,7 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
   // delivery) one after another.
   const ports::NotificationChannel& channel = *binding->channel;
   std::vector<ports::DeliveryResult> results(claimed.size());
+  std::vector<Linger> lingers(claimed.size());
   if (channel.kind() == core::model::ChannelKind::kJira) {
     for (size_t i = 0; i < claimed.size(); ++i) {
       ports::DeliveryContext ctx{.idempotency_key = claimed[i].record.idempotency_key,
@@ -801,6 +934,8 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
         r.detail = r.classification.detail;
         continue;
       }
+      // One request per delivery: its late answer (after the timeout) can still settle it.
+      request->may_linger = options_.late_answers;
       requests.push_back(*std::move(request));
       sent_index.push_back(i);
       rendered_at.push_back(ctx.now);
@@ -816,14 +951,31 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
           continue;
         }
         results[sent_index[j]] = channel.Interpret(sent[j], rendered_at[j] + sent[j].latency);
+        if (sent[j].linger_id != 0) {
+          lingers[sent_index[j]] = {
+              .id = sent[j].linger_id, .linger = sent[j].linger, .rendered_at = rendered_at[j]};
+        }
       }
     }
   }
   // 3. Record the attempts (clears the claims) in one API call.
+  Record(*binding, claimed, results, lingers, lingering);
+}
+
+void Notifier::Record(const ChannelBinding& binding, const std::vector<StoredDelivery>& claimed,
+                      const std::vector<ports::DeliveryResult>& results,
+                      const std::vector<Linger>& lingers, LingerMap& lingering) {
+  const ports::NotificationChannel& channel = *binding.channel;
+  const std::string& channel_name = channel.name();
+  auto forget = [&](const std::string& key) {
+    std::lock_guard lock(mu_);
+    known_.erase(key);
+  };
   const Timestamp done_at = clock_.Now();
   std::vector<ports::platform::DeliveryPut> updates;
   updates.reserve(claimed.size());
   std::vector<size_t> update_index;  // claimed index of each update
+  std::vector<Timestamp> retry_at;   // per update: when the retry is due (held while lingering)
   for (size_t i = 0; i < claimed.size(); ++i) {
     const ports::DeliveryResult& result = results[i];
     metrics_.ObserveSeconds("secplat_notifier_send_duration_seconds",
@@ -848,6 +1000,14 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
     if (!result.external_ref.empty()) updated.record.external_ref = result.external_ref;
     updated.sending_since.reset();
     updated.sending_by.clear();
+    retry_at.push_back(updated.record.next_attempt_at.value_or(done_at));
+    if (i < lingers.size() && lingers[i].id != 0 &&
+        updated.record.state == DeliveryState::kRetrying) {
+      // The attempt lingers: its retry is held until the late answer (or the end of the
+      // linger). The stored record says so too, so no sweep (ours after a restart, another
+      // notifier's) sends the retry while the first request may still be accepted.
+      updated.record.next_attempt_at = std::max(retry_at.back(), done_at + lingers[i].linger);
+    }
     updates.push_back(std::move(put));
     update_index.push_back(i);
   }
@@ -921,11 +1081,18 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
       }
       if (result.classification.retry_after) {
         // A 429 (or a 503 with Retry-After) holds the whole channel, not just this delivery.
-        limiter_.HoldUntil(channel.rate_limit_key(), binding->rate_limit,
+        limiter_.HoldUntil(channel.rate_limit_key(), binding.rate_limit,
                            done_at + std::min(*result.classification.retry_after,
                                               options_.delivery_retry.max_retry_after));
       }
-      if (updated.record.state == DeliveryState::kRetrying) {
+      const size_t ci = update_index[u];
+      if (updated.record.state == DeliveryState::kRetrying && ci < lingers.size() &&
+          lingers[ci].id != 0) {
+        known_[key] = now_stored;
+        held_[key] = retry_at[u];
+        lingering[lingers[ci].id] = {
+            .key = key, .channel = channel_name, .rendered_at = lingers[ci].rendered_at};
+      } else if (updated.record.state == DeliveryState::kRetrying) {
         known_[key] = now_stored;
         schedule_.emplace(now_stored.record.next_attempt_at.value_or(done_at), key);
       } else {

@@ -22,6 +22,16 @@
 // no idempotency key: a crash after the provider accepted and before the attempt was recorded
 // sends that message twice (docs/notifier.md, "Residual duplicates").
 //
+// Late answers: a timed-out request of a webhook, Slack or Twilio channel is not abandoned (a
+// provider that was stalled still reads it and may accept it): the sender keeps it open for its
+// linger (CurlSender's `linger`), driven by its sender thread, which polls while any linger. The
+// timeout is recorded as an attempt (retrying; the channel probes; the stored next_attempt_at
+// is pushed to the linger's end) and the retry is HELD. When the request ends: a 2xx (as the
+// channel interprets it) claims the record and records the late answer (delivered, no retry);
+// anything else (an error status, a closed connection, the linger ran out) releases the retry
+// as it was due. Jira's multi-request deliveries never linger. Stopping abandons what lingers:
+// the records are retrying, so the retry machinery (ours after a restart) sends them again.
+//
 //   Notifier n(queue, api, api, {{slack.get(), limits["slack-ops"]}}, routing,
 //              [] { return std::move(CurlSender::Make({})).value(); }, clock, metrics, {});
 //   n.Run(stop_token);   // blocks until stop; finishes sends in flight
@@ -98,6 +108,11 @@ struct NotifierOptions {
   core::notify::RetryPolicy delivery_retry;  // backoff, Retry-After cap, dead after max_attempts
   std::string external_url;                  // SecPlat's URL for links in messages; may be empty
   std::function<double()> random01;          // jitter source in [0, 1); empty: a seeded PRNG
+  // Late answers: a timed-out request of a single-request channel (webhook, Slack, Twilio) may
+  // be kept open by the sender (OutboundRequest::may_linger; CurlSender's `linger`). The timeout
+  // is recorded as usual (the channel probes), the retry is held until the request ends, and a
+  // late 2xx records the delivery as delivered. false: every timed-out request is abandoned.
+  bool late_answers = true;
 };
 
 // Makes the HttpSender of one sender thread (each thread its own: CurlSender serialises the calls
@@ -191,8 +206,35 @@ class Notifier {
 
   void Schedule(const ports::platform::StoredDelivery& d, Timestamp at);
   void DispatchLoop(std::stop_token stop);
+  // A timed-out attempt whose request still lingers in a sender (late answers).
+  struct Linger {
+    uint64_t id = 0;  // SendResult::linger_id; 0: not lingering
+    Duration linger{};
+    Timestamp rendered_at{};
+  };
+  struct LingeringAttempt {
+    std::string key;  // idempotency key
+    std::string channel;
+    Timestamp rendered_at{};
+  };
+  using LingerMap = std::map<uint64_t, LingeringAttempt>;  // one sender thread's, by linger id
   void SendLoop(std::stop_token stop);
-  void SendBatch(std::vector<ports::platform::StoredDelivery> batch, ports::HttpSender& sender);
+  void SendBatch(std::vector<ports::platform::StoredDelivery> batch, ports::HttpSender& sender,
+                 LingerMap& lingering);
+  // Records the attempts of `claimed` (results and lingers by index; lingers may be empty) in one
+  // API call and updates the schedule and the channel's health; a lingering timed-out attempt's
+  // retry is held (held_, `lingering`).
+  void Record(const ChannelBinding& binding,
+              const std::vector<ports::platform::StoredDelivery>& claimed,
+              const std::vector<ports::DeliveryResult>& results, const std::vector<Linger>& lingers,
+              LingerMap& lingering);
+  // Takes the sender's ended lingering requests: a 2xx (as the channel interprets it) claims
+  // and records the delivery as delivered; anything else releases the held retry.
+  void PollLate(ports::HttpSender& sender, LingerMap& lingering);
+  void Release(const std::string& key);  // a held retry goes ahead (due as computed, or now)
+  // The "sending" claims of `deliveries` (compare-and-set on each version), as of now.
+  std::vector<ports::platform::DeliveryPut> Claims(
+      std::span<const ports::platform::StoredDelivery> deliveries) const;
   void Finish(const std::string& key, const std::string& channel);
   Result<int64_t> Repeat(const ports::platform::NotifyLogRecord& record);
   double Random01();
@@ -213,6 +255,8 @@ class Notifier {
   std::multimap<Timestamp, std::string> schedule_;                // due time -> idempotency key
   std::map<std::string, ports::platform::StoredDelivery> known_;  // scheduled or in flight
   std::set<std::string> in_flight_;
+  // Retries held while an earlier attempt of the delivery lingers: key -> when the retry is due.
+  std::map<std::string, Timestamp> held_;
   std::deque<ports::platform::StoredDelivery> ready_;
   core::notify::RateLimiter limiter_;
   std::mt19937_64 rng_;  // jitter when options.random01 is empty (guarded by mu_)

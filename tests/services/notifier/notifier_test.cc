@@ -113,9 +113,10 @@ class NotifierTest : public ::testing::Test {
     return rx.has_value() ? std::move(rx).value() : nullptr;
   }
 
-  const ports::NotificationChannel* Webhook(const ProviderReceiver& rx, std::string name = "hook") {
+  const ports::NotificationChannel* Webhook(const ProviderReceiver& rx, std::string name = "hook",
+                                            Duration timeout = std::chrono::seconds(10)) {
     auto hook = adapters::notify::WebhookChannel::Make(
-        name, {.url = Secret(rx.url("/hook")), .secret = Secret(kWhsec)});
+        name, {.url = Secret(rx.url("/hook")), .secret = Secret(kWhsec), .timeout = timeout});
     EXPECT_TRUE(hook.has_value());
     owned_.push_back(std::move(hook).value());
     return owned_.back().get();
@@ -166,15 +167,17 @@ class NotifierTest : public ::testing::Test {
     }
     return pred();
   }
-  bool AllDeliveriesIn(DeliveryState s, size_t n) {
-    return WaitFor([&] {
-      auto ds = gateway_.deliveries();
-      if (ds.size() != n) return false;
-      for (const auto& d : ds) {
-        if (d.record.state != s) return false;
-      }
-      return true;
-    });
+  bool AllDeliveriesIn(DeliveryState s, size_t n, Duration timeout = std::chrono::seconds(10)) {
+    return WaitFor(
+        [&] {
+          auto ds = gateway_.deliveries();
+          if (ds.size() != n) return false;
+          for (const auto& d : ds) {
+            if (d.record.state != s) return false;
+          }
+          return true;
+        },
+        timeout);
   }
 
   std::string dir_;
@@ -687,6 +690,51 @@ TEST_F(NotifierTest, KilledMidBatchDuplicatesNothing) {
   for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << id;
   EXPECT_EQ(gateway_.deliveries().size(), stored);
   for (const auto& e : events) EXPECT_NE(Reason(gateway_, e), "<none>");
+}
+
+// Verifies late answers are honoured: the receiver stalls (its only io thread hangs on the first
+// request; the others wait unread on their connections) past the requests' timeout, then
+// recovers and accepts what was queued. The notifier kept those requests open, records their
+// late 200s as delivered and holds their retries; the hung request's late 503 lets its retry go.
+// Every webhook-id is accepted exactly once. (Abandoning the timed-out requests, as before,
+// gets the queued ones accepted AND their retries: webhook-ids accepted twice.)
+TEST_F(NotifierTest, LateAnswersAfterHangAcceptEveryWebhookOnce) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec, .io_threads = 1});
+  ASSERT_NE(rx, nullptr);
+  rx->SetOutage(ScriptedReply::Hang());
+  auto hook = Webhook(*rx, "hook", std::chrono::milliseconds(300));
+  NotifierOptions o = FastOptions();
+  StartNotifier({{.channel = hook, .rate_limit = {}, .max_in_flight = 8}},
+                Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}), o);
+  const int64_t t = NowMs();
+  constexpr int kEvents = 6;
+  for (int i = 0; i < kEvents; ++i) {
+    Publish(PostureChanged("web-" + std::to_string(i), "up", "down", t + i));
+  }
+  ASSERT_TRUE(rx->WaitForRequests(1, std::chrono::seconds(10)));
+  // Every first attempt times out (300 ms) while the receiver stalls.
+  ASSERT_TRUE(WaitFor([&] {
+    auto ds = gateway_.deliveries();
+    if (ds.size() != kEvents) return false;
+    for (const auto& d : ds) {
+      if (d.record.attempts < 1) return false;
+    }
+    return true;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  rx->SetOutage(std::nullopt);
+  rx->ReleaseHangs();
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, kEvents, std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // several sweeps
+  auto accepted = rx->webhook_ids_accepted();
+  EXPECT_EQ(accepted.size(), static_cast<size_t>(kEvents));
+  for (const auto& [id, count] : accepted) EXPECT_EQ(count, 1) << id;
+  int late = 0;
+  for (const auto& d : gateway_.deliveries()) {
+    ASSERT_TRUE(d.record.last_response.has_value());
+    if (d.record.last_response->detail.rfind("late answer: ", 0) == 0) ++late;
+  }
+  EXPECT_GE(late, 1);  // at least one queued request was settled by its late answer
 }
 
 }  // namespace
