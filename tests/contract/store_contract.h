@@ -1197,7 +1197,7 @@ TYPED_TEST(StoreContract, RepeatedIdempotencyKeyAddsNoOutboxRow) {
   ASSERT_TRUE(claimed.has_value());
   ASSERT_EQ(claimed->size(), 1u);
   std::vector<int64_t> ids{claimed->at(0).id};
-  ASSERT_TRUE(s.MarkSent(ids, kT0 + minutes(2)).has_value());
+  ASSERT_TRUE(s.MarkSent(ids).has_value());
   ASSERT_TRUE(
       s.CreateScanJob(MakeScanJob("k1", "web-1"), MakeWriteContext(kT0 + minutes(3))).has_value());
   EXPECT_EQ(*s.CountUnsent(), 0);
@@ -1218,8 +1218,8 @@ TYPED_TEST(StoreContract, EventsYieldOneOutboxRowForTheirConsumer) {
   ASSERT_EQ(completed.event_type, EventType::kScanCompleted);
   ASSERT_TRUE(s.AppendEvent(completed, MakeWriteContext(kT0)).has_value());
   ASSERT_TRUE(s.AppendEvent(completed, MakeWriteContext(kT0 + minutes(1))).has_value());
-  core::model::Envelope updated = MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000a3", "web-1",
-                                               kT0, EventType::kFindingUpdated);
+  core::model::Envelope updated = MakeEnvelope("0b7e2c1a-0000-4000-8000-0000000000a3", "web-1", kT0,
+                                               EventType::kFindingUpdated);
   ASSERT_TRUE(s.AppendEvent(updated, MakeWriteContext(kT0)).has_value());
 
   EXPECT_EQ(*s.CountUnsent(), 2);
@@ -1291,7 +1291,7 @@ TYPED_TEST(StoreContract, MarkSentHidesRowsAndIgnoresUnknownIds) {
   ASSERT_TRUE(claimed.has_value());
   ASSERT_EQ(claimed->size(), 3u);
   std::vector<int64_t> ids{claimed->at(0).id, claimed->at(2).id, 999999};
-  auto marked = s.MarkSent(ids, kT0 + minutes(1));
+  auto marked = s.MarkSent(ids);
   ASSERT_TRUE(marked.has_value()) << marked.error().message;
   EXPECT_EQ(*s.CountUnsent(), 1);
   auto rest = s.ClaimUnsent(10, kT0 + hours(1));
@@ -1299,9 +1299,9 @@ TYPED_TEST(StoreContract, MarkSentHidesRowsAndIgnoresUnknownIds) {
   ASSERT_EQ(rest->size(), 1u);
   EXPECT_EQ(rest->at(0).id, claimed->at(1).id);
 
-  auto twice = s.MarkSent(ids, kT0 + minutes(2));
+  auto twice = s.MarkSent(ids);
   EXPECT_TRUE(twice.has_value());
-  EXPECT_TRUE(s.MarkSent(std::span<const int64_t>(), kT0).has_value());
+  EXPECT_TRUE(s.MarkSent(std::span<const int64_t>()).has_value());
   EXPECT_EQ(*s.CountUnsent(), 1);
 }
 
@@ -1349,7 +1349,7 @@ TYPED_TEST(StoreContract, MarkFailedOfUnknownOrSentRowIsNotFound) {
   ASSERT_TRUE(claimed.has_value());
   ASSERT_EQ(claimed->size(), 1u);
   std::vector<int64_t> ids{claimed->at(0).id};
-  ASSERT_TRUE(s.MarkSent(ids, kT0).has_value());
+  ASSERT_TRUE(s.MarkSent(ids).has_value());
   auto sent = s.MarkFailed(ids[0], "late failure", kT0 + hours(1));
   ASSERT_FALSE(sent.has_value());
   EXPECT_EQ(sent.error().code, ErrorCode::kNotFound);

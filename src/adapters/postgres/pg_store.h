@@ -196,7 +196,7 @@ class PgStore final : public ports::store::Store {
   // OutboxStore. Outbox bookkeeping writes no audit rows. Ids come from a sequence: under
   // concurrent writers they ascend in insert order, which may differ slightly from commit order.
   Result<std::vector<ports::store::OutboxMessage>> ClaimUnsent(int limit, Timestamp now) override;
-  Status MarkSent(std::span<const int64_t> ids, Timestamp now) override;
+  Status MarkSent(std::span<const int64_t> ids) override;
   Status MarkFailed(int64_t id, const std::string& error, Timestamp next_attempt_at) override;
   Result<int64_t> CountUnsent() override;
 

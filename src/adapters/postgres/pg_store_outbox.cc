@@ -66,7 +66,7 @@ Result<std::vector<OutboxMessage>> PgStore::ClaimUnsent(int limit, Timestamp now
   });
 }
 
-Status PgStore::MarkSent(std::span<const int64_t> ids, Timestamp now) {
+Status PgStore::MarkSent(std::span<const int64_t> ids) {
   if (ids.empty()) return OkStatus();
   internal::ArrayLiteral arr;
   for (int64_t id : ids) arr.Add(id);
@@ -74,7 +74,6 @@ Status PgStore::MarkSent(std::span<const int64_t> ids, Timestamp now) {
   return Run([&](PgConnection& c) -> Status {
     pqxx::nontransaction tx(c.raw());  // one statement: atomic by itself
     // A sent row is deleted: the event (or scan job) it announced keeps its own row.
-    (void)now;
     c.Exec(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[]) AND sent_at IS NULL", id_array);
     return OkStatus();
   });

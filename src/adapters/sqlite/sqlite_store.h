@@ -171,7 +171,7 @@ class SqliteStore final : public ports::store::Store {
   // of core::outbox::MessageForNewScanJob / MessageForNewEvent in their own transaction, only
   // when they create a row. Outbox bookkeeping writes no audit rows.
   Result<std::vector<ports::store::OutboxMessage>> ClaimUnsent(int limit, Timestamp now) override;
-  Status MarkSent(std::span<const int64_t> ids, Timestamp now) override;
+  Status MarkSent(std::span<const int64_t> ids) override;
   Status MarkFailed(int64_t id, const std::string& error, Timestamp next_attempt_at) override;
   Result<int64_t> CountUnsent() override;
 

@@ -98,9 +98,9 @@ Result<std::vector<OutboxMessage>> SqliteStore::ClaimUnsent(int limit, Timestamp
   return out;
 }
 
-Status SqliteStore::MarkSent(std::span<const int64_t> ids, Timestamp now) {
+Status SqliteStore::MarkSent(std::span<const int64_t> ids) {
   if (ids.empty()) return OkStatus();
-  (void)now;  // a sent row is deleted: the event (or scan job) it announced keeps its own row
+  // A sent row is deleted: the event (or scan job) it announced keeps its own row.
   return WriteTx([&](Connection& db) -> Status {
     SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
                              db.Prepare("DELETE FROM outbox WHERE id = ?1 AND sent_at IS NULL"));

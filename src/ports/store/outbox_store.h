@@ -6,8 +6,7 @@
 //
 // MarkSent deletes the rows it marks: a published message has done its job, and the write that
 // caused it (the event, the scan job) keeps its own row, so the outbox holds the backlog only
-// and never grows with history. (Rows sent before this rule carry sent_at and are never
-// claimed.)
+// and never grows with history (migration 0005 dropped the rows only marked sent before).
 //
 // From tests/contract/store_contract_test.cc (CreatedScanJobYieldsExactlyOneUnsentOutboxRow):
 //   store.CreateScanJob(MakeScanJob("tls:web-1:1", "web-1"), MakeWriteContext(kT0));
@@ -46,10 +45,9 @@ class OutboxStore {
   // two relays would publish a row twice, which the queue's idempotency key absorbs.
   // Errors: kUnavailable, kInternal (a stored enum name is unknown).
   virtual Result<std::vector<OutboxMessage>> ClaimUnsent(int limit, Timestamp now) = 0;
-  // Deletes every listed row still unsent, in one transaction (`now`: when they were sent, for
-  // implementations that keep it); unknown or already sent ids are ignored. Errors:
-  // kUnavailable.
-  virtual Status MarkSent(std::span<const int64_t> ids, Timestamp now) = 0;
+  // Deletes every listed row still unsent, in one transaction; unknown or already sent ids are
+  // ignored. Errors: kUnavailable.
+  virtual Status MarkSent(std::span<const int64_t> ids) = 0;
   // Records a failed publish of row `id`: attempts + 1, last_error = `error`, next_attempt_at =
   // `next_attempt_at` (the row is not claimed before then). Errors: kNotFound (no unsent row
   // with that id), kUnavailable.

@@ -203,8 +203,8 @@ Status MeteredStore::RevokeToken(std::string_view id, const WriteContext& c) {
 Result<std::vector<OutboxMessage>> MeteredStore::ClaimUnsent(int limit, Timestamp now) {
   return Timed("claim_unsent", [&] { return inner_.ClaimUnsent(limit, now); });
 }
-Status MeteredStore::MarkSent(std::span<const int64_t> ids, Timestamp now) {
-  return Timed("mark_sent", [&] { return inner_.MarkSent(ids, now); });
+Status MeteredStore::MarkSent(std::span<const int64_t> ids) {
+  return Timed("mark_sent", [&] { return inner_.MarkSent(ids); });
 }
 Status MeteredStore::MarkFailed(int64_t id, const std::string& error, Timestamp next_attempt_at) {
   return Timed("mark_failed", [&] { return inner_.MarkFailed(id, error, next_attempt_at); });

@@ -106,7 +106,7 @@ class MeteredStore final : public ports::store::Store {
   Result<core::model::ScanJob> AppendScanJobLog(int64_t id, const std::string& text,
                                                 const ports::store::WriteContext& c) override;
   Result<std::vector<ports::store::OutboxMessage>> ClaimUnsent(int limit, Timestamp now) override;
-  Status MarkSent(std::span<const int64_t> ids, Timestamp now) override;
+  Status MarkSent(std::span<const int64_t> ids) override;
   Status MarkFailed(int64_t id, const std::string& error, Timestamp next_attempt_at) override;
   Result<int64_t> CountUnsent() override;
   Status CreateToken(const core::model::ApiToken& t, const ports::store::WriteContext& c) override;

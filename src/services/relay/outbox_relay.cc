@@ -132,7 +132,7 @@ Result<OutboxRelay::Report> OutboxRelay::RunOnce() {
     i = j;
   }
 
-  Status marked = store_.MarkSent(sent, now);
+  Status marked = store_.MarkSent(sent);
   if (auto unsent = store_.CountUnsent(); unsent.has_value())
     metrics_.GaugeSet(kUnsentGauge, kUnsentHelp, {}, static_cast<double>(*unsent));
   // Published but not marked: the next run republishes them and the queue refuses the copies.

@@ -607,7 +607,7 @@ TEST_F(PgStoreTest, MigrationsApplyOnceAndAreIdempotent) {
   for (auto& o : opened) ASSERT_TRUE(o.has_value()) << Describe(o);
   auto applied = (*opened[0])->AppliedMigrations();
   ASSERT_TRUE(applied.has_value());
-  EXPECT_EQ(*applied, (std::vector<std::string>{"0001", "0002", "0003", "0004"}));
+  EXPECT_EQ(*applied, (std::vector<std::string>{"0001", "0002", "0003", "0004", "0005"}));
   auto again = (*opened[1])->Migrate();
   ASSERT_TRUE(again.has_value()) << Describe(again);
   EXPECT_TRUE(again->empty());

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,6 +112,36 @@ TEST_F(SqliteStoreTest, OpenAppliesMigrationsOnceAndRecordsThem) {
   EXPECT_NE(raw.Text("SELECT applied_at FROM schema_migrations WHERE version = '0001'"), "0");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"),
             std::to_string(EmbeddedMigrations().size()));
+}
+
+// Verifies migration 0005 drops the outbox rows an older binary only marked sent (the relay now
+// deletes them) and keeps the backlog.
+TEST_F(SqliteStoreTest, Migration0005DropsOutboxRowsMarkedSentAndKeepsTheBacklog) {
+  auto all = EmbeddedMigrations();
+  std::vector<Migration> before_0005;
+  for (const Migration& m : all)
+    if (m.version < "0005") before_0005.push_back(m);
+  ASSERT_LT(before_0005.size(), all.size());
+  {
+    auto db = Connection::Open({.path = DbPath()});
+    ASSERT_TRUE(db.has_value()) << Describe(db);
+    ASSERT_TRUE(ApplyMigrations(**db, before_0005, kT0).has_value());
+    const std::string row =
+        "INSERT INTO outbox(stream, event_id, event_type, ts, org_id, created_at, "
+        "next_attempt_at, sent_at) VALUES ('secplat.events.notify', '%s', 'posture.changed', 1, "
+        "'default', 1, 1, %s)";
+    char sql[512];
+    std::snprintf(sql, sizeof sql, row.c_str(), "ev-sent", "2");
+    ASSERT_TRUE((*db)->Exec(sql).has_value());
+    std::snprintf(sql, sizeof sql, row.c_str(), "ev-unsent", "NULL");
+    ASSERT_TRUE((*db)->Exec(sql).has_value());
+  }
+  auto store = MustOpen();  // applies the rest
+  ASSERT_NE(store, nullptr);
+  RawDb raw(DbPath());
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw.Text("SELECT group_concat(event_id) FROM outbox"), "ev-unsent");
+  EXPECT_EQ(*store->CountUnsent(), 1);
 }
 
 // Verifies a second Migrate() and a reopen apply nothing.
