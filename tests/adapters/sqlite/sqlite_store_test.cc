@@ -7,7 +7,6 @@
 #include <sqlite3.h>
 
 #include <array>
-#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -126,15 +125,13 @@ TEST_F(SqliteStoreTest, Migration0005DropsOutboxRowsMarkedSentAndKeepsTheBacklog
     auto db = Connection::Open({.path = DbPath()});
     ASSERT_TRUE(db.has_value()) << Describe(db);
     ASSERT_TRUE(ApplyMigrations(**db, before_0005, kT0).has_value());
-    const std::string row =
-        "INSERT INTO outbox(stream, event_id, event_type, ts, org_id, created_at, "
-        "next_attempt_at, sent_at) VALUES ('secplat.events.notify', '%s', 'posture.changed', 1, "
-        "'default', 1, 1, %s)";
-    char sql[512];
-    std::snprintf(sql, sizeof sql, row.c_str(), "ev-sent", "2");
-    ASSERT_TRUE((*db)->Exec(sql).has_value());
-    std::snprintf(sql, sizeof sql, row.c_str(), "ev-unsent", "NULL");
-    ASSERT_TRUE((*db)->Exec(sql).has_value());
+    auto row = [](const std::string& event_id, const std::string& sent_at) {
+      return "INSERT INTO outbox(stream, event_id, event_type, ts, org_id, created_at, "
+             "next_attempt_at, sent_at) VALUES ('secplat.events.notify', '" +
+             event_id + "', 'posture.changed', 1, 'default', 1, 1, " + sent_at + ")";
+    };
+    ASSERT_TRUE((*db)->Exec(row("ev-sent", "2")).has_value());
+    ASSERT_TRUE((*db)->Exec(row("ev-unsent", "NULL")).has_value());
   }
   auto store = MustOpen();  // applies the rest
   ASSERT_NE(store, nullptr);
