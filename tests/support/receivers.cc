@@ -232,7 +232,12 @@ Result<std::unique_ptr<ProviderReceiver>> ProviderReceiver::Start(ReceiverOption
         r.query = req.query;
         r.headers = req.headers;
         r.body = req.body;
+        const int active = self->active_.fetch_add(1) + 1;
+        for (int seen = self->max_active_.load(); active > seen;) {
+          if (self->max_active_.compare_exchange_weak(seen, active)) break;
+        }
         Reply reply = self->Handle(r);
+        self->active_.fetch_sub(1);
         Response resp;
         resp.status = reply.status;
         resp.content_type = reply.content_type;

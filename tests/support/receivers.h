@@ -20,6 +20,7 @@
 #ifndef SECPLAT_TESTS_SUPPORT_RECEIVERS_H_
 #define SECPLAT_TESTS_SUPPORT_RECEIVERS_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -144,6 +145,8 @@ class ProviderReceiver {
   // Webhook: how often each webhook-id was answered with a 2xx (accepted as delivered).
   std::map<std::string, int> webhook_ids_accepted() const;
   std::vector<JiraIssue> jira_issues() const;
+  // The most requests that were being handled at the same time (at most io_threads).
+  int max_concurrent() const { return max_active_.load(); }
 
  private:
   struct Reply {
@@ -162,6 +165,8 @@ class ProviderReceiver {
   ReceiverOptions options_;
   std::string webhook_key_;
   std::unique_ptr<adapters::http::Server> server_;
+  std::atomic<int> active_{0};      // requests in Handle now
+  std::atomic<int> max_active_{0};  // the most at once
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::deque<ScriptedReply> script_;

@@ -591,11 +591,47 @@ void Notifier::Schedule(const StoredDelivery& d, Timestamp at) {
   cv_.notify_all();
 }
 
+int Notifier::SendSlots(const ChannelState& cs) const {
+  const int limit = cs.probing                     ? 1
+                    : cs.binding.max_in_flight > 0 ? cs.binding.max_in_flight
+                                                   : options_.max_in_flight_per_channel;
+  return std::max(1, limit);
+}
+
+bool Notifier::Dispatch(const std::string& key, ChannelState& cs, Timestamp now) {
+  auto it = known_.find(key);
+  if (it == known_.end() || held_.contains(key)) return false;  // held: PollLate reschedules
+  const Duration wait =
+      limiter_.TryTake(cs.binding.channel->rate_limit_key(), cs.binding.rate_limit, now);
+  if (wait > Duration::zero()) {
+    // Back-pressure: the delivery waits for its token; nothing is dropped.
+    schedule_.emplace(now + wait, key);
+    metrics_.CounterAdd("secplat_notifier_rate_limited_total",
+                        "Sends delayed by a channel's token bucket or a provider's 429",
+                        {{"channel", cs.binding.channel->name()}});
+    return false;
+  }
+  ++cs.in_flight;
+  in_flight_.insert(key);
+  ready_.push_back(it->second);
+  return true;
+}
+
 void Notifier::DispatchLoop(std::stop_token stop) {
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
     const Timestamp now = clock_.Now();
     bool progressed = false;
+    // Deliveries that waited for a send slot go first, in the order they became due, as far
+    // as their channel has free slots (Finish wakes this loop when a send ends). Each waiting
+    // key is looked at once per freed slot, never the whole backlog per finished send.
+    for (auto& [name, cs] : channels_) {
+      while (!cs.blocked.empty() && cs.in_flight < SendSlots(cs)) {
+        const std::string key = std::move(cs.blocked.front());
+        cs.blocked.pop_front();
+        progressed |= Dispatch(key, cs, now);
+      }
+    }
     while (!schedule_.empty() && schedule_.begin()->first <= now) {
       const std::string key = schedule_.begin()->second;
       schedule_.erase(schedule_.begin());
@@ -614,36 +650,27 @@ void Notifier::DispatchLoop(std::stop_token stop) {
         continue;
       }
       ChannelState& cs = ch->second;
-      const int limit = cs.probing                     ? 1
-                        : cs.binding.max_in_flight > 0 ? cs.binding.max_in_flight
-                                                       : options_.max_in_flight_per_channel;
-      if (cs.in_flight >= std::max(1, limit)) {
+      // Behind the channel's waiting deliveries, or waiting itself when every slot is taken.
+      if (!cs.blocked.empty() || cs.in_flight >= SendSlots(cs)) {
         cs.blocked.push_back(key);
         continue;
       }
-      const Duration wait =
-          limiter_.TryTake(cs.binding.channel->rate_limit_key(), cs.binding.rate_limit, now);
-      if (wait > Duration::zero()) {
-        // Back-pressure: the delivery waits for its token; nothing is dropped.
-        schedule_.emplace(now + wait, key);
-        metrics_.CounterAdd("secplat_notifier_rate_limited_total",
-                            "Sends delayed by a channel's token bucket or a provider's 429",
-                            {{"channel", channel_name}});
-        continue;
-      }
-      ++cs.in_flight;
-      in_flight_.insert(key);
-      ready_.push_back(it->second);
-      progressed = true;
+      progressed |= Dispatch(key, cs, now);
     }
     if (progressed) send_cv_.notify_all();
+    auto slot_freed = [&] {
+      for (const auto& [name, cs] : channels_) {
+        if (!cs.blocked.empty() && cs.in_flight < SendSlots(cs)) return true;
+      }
+      return false;
+    };
     if (schedule_.empty()) {
-      cv_.wait(lock, stop, [&] { return !schedule_.empty(); });
+      cv_.wait(lock, stop, [&] { return !schedule_.empty() || slot_freed(); });
     } else {
       const Duration until = schedule_.begin()->first - clock_.Now();
       if (until > Duration::zero()) {
         cv_.wait_for(lock, stop, until, [&, first = schedule_.begin()->first] {
-          return !schedule_.empty() && schedule_.begin()->first < first;
+          return (!schedule_.empty() && schedule_.begin()->first < first) || slot_freed();
         });
       }
     }
@@ -837,13 +864,7 @@ void Notifier::Finish(const std::string& key, const std::string& channel) {
     in_flight_.erase(key);
     auto ch = channels_.find(channel);
     if (ch != channels_.end()) {
-      ChannelState& cs = ch->second;
-      --cs.in_flight;
-      const Timestamp now = clock_.Now();
-      while (!cs.blocked.empty()) {
-        schedule_.emplace(now, cs.blocked.front());
-        cs.blocked.pop_front();
-      }
+      --ch->second.in_flight;  // the dispatcher hands the freed slot to a waiting delivery
     }
     metrics_.GaugeSet("secplat_notifier_scheduled", "Deliveries waiting in this notifier", {},
                       static_cast<double>(known_.size()));

@@ -206,6 +206,11 @@ class Notifier {
 
   void Schedule(const ports::platform::StoredDelivery& d, Timestamp at);
   void DispatchLoop(std::stop_token stop);
+  // How many sends `cs` may have in flight now (one while probing a failing provider).
+  int SendSlots(const ChannelState& cs) const;
+  // Hands `key` to the senders when it is still known, not held and its token bucket allows;
+  // otherwise leaves it (rate-limited: rescheduled at its token). Under mu_.
+  bool Dispatch(const std::string& key, ChannelState& cs, Timestamp now);
   // A timed-out attempt whose request still lingers in a sender (late answers).
   struct Linger {
     uint64_t id = 0;  // SendResult::linger_id; 0: not lingering

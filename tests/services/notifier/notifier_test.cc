@@ -737,5 +737,26 @@ TEST_F(NotifierTest, LateAnswersAfterHangAcceptEveryWebhookOnce) {
   EXPECT_GE(late, 1);  // at least one queued request was settled by its late answer
 }
 
+// Verifies a backlog far beyond the channel's send slots drains completely, each delivery sent
+// once and never more than max_in_flight at a time: deliveries waiting for a slot are handed
+// out by the dispatcher as sends finish (not re-queued wholesale on every finished send).
+TEST_F(NotifierTest, BacklogBeyondSendSlotsDrainsOnceEach) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  StartNotifier({{.channel = hook, .rate_limit = {}, .max_in_flight = 2}},
+                Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}), FastOptions());
+  const int64_t t = NowMs();
+  constexpr int kEvents = 300;
+  for (int i = 0; i < kEvents; ++i) {
+    Publish(PostureChanged("web-" + std::to_string(i), "up", "down", t + i));
+  }
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, kEvents, std::chrono::seconds(30)));
+  auto accepted = rx->webhook_ids_accepted();
+  EXPECT_EQ(accepted.size(), static_cast<size_t>(kEvents));
+  for (const auto& [id, count] : accepted) EXPECT_EQ(count, 1) << id;
+  EXPECT_LE(rx->max_concurrent(), 2);
+}
+
 }  // namespace
 }  // namespace secplat::services::notifier
