@@ -190,19 +190,18 @@ Result<StoredPosture> WritePosture(Connection& db, const StoredPosture& record,
   StoredPosture after = record;
   after.version = (before ? before->version : 0) + 1;
   after.updated_at = ctx.now;
+  // CheckPostureWrite has just read the row under the same write lock: an existing record is
+  // updated in place, a new one inserted (no upsert: one b-tree search instead of two).
   SECPLAT_ASSIGN_OR_RETURN(
       StatementLease s,
-      db.Prepare("INSERT INTO asset_status(asset_key, state, status_num, since, "
-                 "last_result_at, score, grade, confidence, check_by, version, updated_at, "
-                 "status_json, score_json, transitions_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                 "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT(asset_key) DO UPDATE SET "
-                 "state = excluded.state, status_num = excluded.status_num, "
-                 "since = excluded.since, last_result_at = excluded.last_result_at, "
-                 "score = excluded.score, grade = excluded.grade, "
-                 "confidence = excluded.confidence, check_by = excluded.check_by, "
-                 "version = excluded.version, updated_at = excluded.updated_at, "
-                 "status_json = excluded.status_json, score_json = excluded.score_json, "
-                 "transitions_json = excluded.transitions_json"));
+      before ? db.Prepare("UPDATE asset_status SET state = ?2, status_num = ?3, since = ?4, "
+                          "last_result_at = ?5, score = ?6, grade = ?7, confidence = ?8, "
+                          "check_by = ?9, version = ?10, updated_at = ?11, status_json = ?12, "
+                          "score_json = ?13, transitions_json = ?14 WHERE asset_key = ?1")
+             : db.Prepare("INSERT INTO asset_status(asset_key, state, status_num, since, "
+                          "last_result_at, score, grade, confidence, check_by, version, "
+                          "updated_at, status_json, score_json, transitions_json) VALUES (?1, "
+                          "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
   s->Bind(1, after.asset_key);
   s->Bind(2, core::model::PostureStateName(after.state));
   s->Bind(3, core::model::StatusNum(after.state));
@@ -218,6 +217,9 @@ Result<StoredPosture> WritePosture(Connection& db, const StoredPosture& record,
   s->Bind(13, after.score_json);
   s->Bind(14, after.transitions_json);
   SECPLAT_RETURN_IF_ERROR(s->Run());
+  if (db.Changes() != 1)
+    return Unexpected(ErrorCode::kInternal,
+                      "posture of asset " + internal::Quoted(after.asset_key) + ": row vanished");
   if (!before || before->state != after.state) {
     SECPLAT_RETURN_IF_ERROR(
         internal::InsertAudit(db, ctx, "posture.change", "posture:" + after.asset_key,
