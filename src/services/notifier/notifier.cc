@@ -101,6 +101,13 @@ Result<HandleReport> Notifier::HandleEvent(const NotifyEvent& event) {
         // redelivery finds it (same idempotency key) instead of creating another.
         StoredDelivery sd;
         sd.record = core::notify::NewDelivery(event, target.channel, now);
+        // Created already claimed by this notifier ("sending", lease as a claim's): it is
+        // handed to the dispatcher at once, and while the lease is young its send needs no
+        // separate claim write (SendBatch). Should this process die first, the record is due
+        // again when the lease ends, exactly as after a claim.
+        sd.sending_since = now;
+        sd.sending_by = options_.consumer;
+        sd.record.next_attempt_at = now + options_.claim_lease;
         sd.event = event;
         sd.rule = target.rule;
         sd.notify_reason = td.reason;
@@ -337,6 +344,13 @@ std::vector<Outcome> Notifier::HandleBatch(std::span<const jobqueue::Message> me
       if (d.send) {
         StoredDelivery sd;
         sd.record = core::notify::NewDelivery(event, target.channel, now);
+        // Created already claimed by this notifier ("sending", lease as a claim's): it is
+        // handed to the dispatcher at once, and while the lease is young its send needs no
+        // separate claim write (SendBatch). Should this process die first, the record is due
+        // again when the lease ends, exactly as after a claim.
+        sd.sending_since = now;
+        sd.sending_by = options_.consumer;
+        sd.record.next_attempt_at = now + options_.claim_lease;
         sd.event = event;
         sd.rule = target.rule;
         sd.notify_reason = td.reason;
@@ -409,7 +423,16 @@ std::vector<Outcome> Notifier::HandleBatch(std::span<const jobqueue::Message> me
     const Timestamp at = clock_.Now();
     for (const ports::platform::CreatedDelivery& created : result->deliveries) {
       if (created.created) ++report.deliveries_created;
-      if (!core::notify::IsTerminal(created.delivery.record.state)) {
+      if (core::notify::IsTerminal(created.delivery.record.state)) continue;
+      if (created.created && created.delivery.sending_by == options_.consumer &&
+          created.delivery.sending_since) {
+        // Ours, claimed at creation: due now (its next_attempt_at is the lease's end).
+        {
+          std::lock_guard lock(mu_);
+          preclaimed_[created.delivery.record.idempotency_key] = created.delivery.version;
+        }
+        Schedule(created.delivery, at);
+      } else {
         Schedule(created.delivery, created.delivery.record.next_attempt_at.value_or(at));
       }
     }
@@ -647,6 +670,7 @@ void Notifier::DispatchLoop(std::stop_token stop) {
                    .status = "skipped",
                    .extra = {{"channel", channel_name}, {"idempotency_key", key}}});
         known_.erase(it);
+        preclaimed_.erase(key);
         continue;
       }
       ChannelState& cs = ch->second;
@@ -862,6 +886,7 @@ void Notifier::Finish(const std::string& key, const std::string& channel) {
   {
     std::lock_guard lock(mu_);
     in_flight_.erase(key);
+    preclaimed_.erase(key);
     auto ch = channels_.find(channel);
     if (ch != channels_.end()) {
       --ch->second.in_flight;  // the dispatcher hands the freed slot to a waiting delivery
@@ -900,29 +925,47 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
     return;
   }
   // 1. Claim every delivery: "sending", written before the provider is called (one API call,
-  // compare-and-set per item).
-  const std::vector<ports::platform::DeliveryPut> claims = Claims(batch);
-  auto claim_results = gateway_.PutDeliveries(claims);
-  if (!claim_results.has_value() || claim_results->size() != claims.size()) {
-    const std::string why = claim_results.has_value() ? "claim: wrong number of outcomes"
-                                                      : "claim: " + claim_results.error().message;
-    for (const StoredDelivery& d : batch) {
-      retry_later(d.record.idempotency_key, std::chrono::seconds(1), why);
-    }
-    return;
-  }
+  // compare-and-set per item). A delivery this process created claimed, unchanged since
+  // (same version) and with less than half its lease gone, is already claimed.
   std::vector<StoredDelivery> claimed;
   claimed.reserve(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const std::string& key = batch[i].record.idempotency_key;
-    Result<StoredDelivery>& r = (*claim_results)[i];
-    if (r.has_value()) {
-      claimed.push_back(*std::move(r));
-    } else if (r.error().code == ErrorCode::kConflict || r.error().code == ErrorCode::kNotFound) {
-      // Another notifier claimed or finished it; the API lists it again if it is still due.
-      forget(key);
-    } else {
-      retry_later(key, std::chrono::seconds(1), "claim: " + r.error().message);
+  {
+    const Timestamp now = clock_.Now();
+    std::lock_guard lock(mu_);
+    std::vector<StoredDelivery> to_claim;
+    to_claim.reserve(batch.size());
+    for (StoredDelivery& d : batch) {
+      auto p = preclaimed_.find(d.record.idempotency_key);
+      const bool fresh = p != preclaimed_.end() && p->second == d.version && d.sending_since &&
+                         d.sending_by == options_.consumer &&
+                         now < *d.sending_since + options_.claim_lease / 2;
+      if (p != preclaimed_.end()) preclaimed_.erase(p);
+      (fresh ? claimed : to_claim).push_back(std::move(d));
+    }
+    batch = std::move(to_claim);
+  }
+  if (!batch.empty()) {
+    const std::vector<ports::platform::DeliveryPut> claims = Claims(batch);
+    auto claim_results = gateway_.PutDeliveries(claims);
+    if (!claim_results.has_value() || claim_results->size() != claims.size()) {
+      const std::string why = claim_results.has_value() ? "claim: wrong number of outcomes"
+                                                        : "claim: " + claim_results.error().message;
+      for (const StoredDelivery& d : batch) {
+        retry_later(d.record.idempotency_key, std::chrono::seconds(1), why);
+      }
+      batch.clear();
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const std::string& key = batch[i].record.idempotency_key;
+      Result<StoredDelivery>& r = (*claim_results)[i];
+      if (r.has_value()) {
+        claimed.push_back(*std::move(r));
+      } else if (r.error().code == ErrorCode::kConflict || r.error().code == ErrorCode::kNotFound) {
+        // Another notifier claimed or finished it; the API lists it again if it is still due.
+        forget(key);
+      } else {
+        retry_later(key, std::chrono::seconds(1), "claim: " + r.error().message);
+      }
     }
   }
   if (claimed.empty()) return;

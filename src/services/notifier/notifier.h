@@ -262,6 +262,8 @@ class Notifier {
   std::set<std::string> in_flight_;
   // Retries held while an earlier attempt of the delivery lingers: key -> when the retry is due.
   std::map<std::string, Timestamp> held_;
+  // Deliveries this process created already claimed: key -> the version it created.
+  std::map<std::string, int64_t> preclaimed_;
   std::deque<ports::platform::StoredDelivery> ready_;
   core::notify::RateLimiter limiter_;
   std::mt19937_64 rng_;  // jitter when options.random01 is empty (guarded by mu_)

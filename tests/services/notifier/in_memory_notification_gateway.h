@@ -72,6 +72,7 @@ class InMemoryNotificationGateway : public ports::platform::NotificationGateway 
     }
     auto it = deliveries_.find(key);
     if (it != deliveries_.end()) return ports::platform::CreatedDelivery{it->second, false};
+    if (d.sending_since) ++created_claimed;
     StoredDelivery stored = d;
     stored.version = 1;
     deliveries_[key] = stored;
@@ -93,6 +94,7 @@ class InMemoryNotificationGateway : public ports::platform::NotificationGateway 
       --fail_attempt_records;
       return Unexpected(ErrorCode::kUnavailable, "api down (injected)");
     }
+    if (d.sending_since) ++claims_written;
     StoredDelivery stored = d;
     stored.version = expected_version + 1;
     it->second = stored;
@@ -160,6 +162,8 @@ class InMemoryNotificationGateway : public ports::platform::NotificationGateway 
   }
 
   std::atomic<int> fail_attempt_records{0};
+  std::atomic<int> created_claimed{0};  // deliveries created already "sending"
+  std::atomic<int> claims_written{0};   // PutDelivery writes that claim ("sending")
 
  private:
   mutable std::mutex mu_;

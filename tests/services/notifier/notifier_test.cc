@@ -758,5 +758,47 @@ TEST_F(NotifierTest, BacklogBeyondSendSlotsDrainsOnceEach) {
   EXPECT_LE(rx->max_concurrent(), 2);
 }
 
+// Verifies a delivery is created already claimed by its notifier and, sent while that claim is
+// young, needs no separate claim write: one write to create it, one to record the attempt.
+TEST_F(NotifierTest, DeliveryCreatedClaimedIsSentWithoutAClaimWrite) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  NotifierOptions o = FastOptions();
+  o.claim_lease = std::chrono::seconds(30);
+  StartNotifier({{hook, {}}}, Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}), o);
+  const int64_t t = NowMs();
+  for (int i = 0; i < 5; ++i) Publish(PostureChanged("web-" + std::to_string(i), "up", "down", t));
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 5));
+  EXPECT_EQ(gateway_.created_claimed.load(), 5);
+  EXPECT_EQ(gateway_.claims_written.load(), 0);
+  for (const auto& d : gateway_.deliveries()) {
+    EXPECT_FALSE(d.sending_since.has_value());  // the recorded attempt cleared the claim
+    EXPECT_EQ(d.record.attempts, 1);
+  }
+  EXPECT_EQ(rx->webhook_ids_accepted().size(), 5u);
+}
+
+// Verifies a delivery that waited past half its creation claim's lease (here: behind Slack's
+// 1 message/s) is claimed again before it is sent, and every message is still sent once.
+TEST_F(NotifierTest, CreationClaimPastHalfItsLeaseIsClaimedAgain) {
+  auto rx = Receiver({.provider = Provider::kSlack});
+  ASSERT_NE(rx, nullptr);
+  ReceiverOptions d;
+  auto slack = adapters::notify::SlackChannel::Make("slack-ops",
+                                                    {.webhook_url = Secret(rx->url(d.slack_path))});
+  ASSERT_TRUE(slack.has_value());
+  owned_.push_back(std::move(slack).value());
+  StartNotifier(
+      {{owned_.back().get(), core::notify::DefaultRateLimit(core::model::ChannelKind::kSlack)}},
+      Routes({{.name = "all", .channels = {"slack-ops"}}}, {"slack-ops"}), FastOptions());
+  const int64_t t = NowMs();
+  for (const char* asset : {"a1", "a2", "a3"}) Publish(PostureChanged(asset, "up", "down", t));
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 3));
+  // claim_lease is 500 ms: the 2nd and 3rd wait about 1 s and 2 s for their tokens.
+  EXPECT_GE(gateway_.claims_written.load(), 2);
+  EXPECT_EQ(rx->request_count(), 3u);
+}
+
 }  // namespace
 }  // namespace secplat::services::notifier
