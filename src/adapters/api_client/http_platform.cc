@@ -31,7 +31,11 @@ std::vector<Packed> Pack(const std::vector<std::string>& items, std::string_view
                          std::string_view suffix, size_t max_items, size_t max_bytes) {
   std::vector<Packed> out;
   Packed cur;
+  size_t total = prefix.size() + suffix.size();
+  for (const std::string& item : items) total += item.size() + 1;
   auto open = [&] {
+    // Sized once (batches run to several MB): at most the rest of the items, or max_bytes.
+    cur.body.reserve(std::min(total, max_bytes + 1));
     cur.body.assign(prefix);
     cur.count = 0;
   };

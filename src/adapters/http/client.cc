@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <mutex>
 
@@ -77,6 +78,16 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   std::string name(Trim(line.substr(0, colon)));
   for (char& c : name) c = LowerAscii(c);
   headers.emplace_back(std::move(name), std::string(Trim(line.substr(colon + 1))));
+  if (headers.back().first == "content-length") {
+    // Sized once for the announced body (a posture batch is several MB), never beyond the
+    // cap; a wrong announcement only wastes or lacks the reservation.
+    uint64_t length = 0;
+    const std::string& v = headers.back().second;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), length);
+    if (ec == std::errc() && end == v.data() + v.size() && length <= kMaxResponseBody) {
+      exchange->response.body.reserve(static_cast<size_t>(length));
+    }
+  }
   return n;
 }
 
