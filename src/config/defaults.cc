@@ -47,7 +47,7 @@ Config DefaultConfig() {
   c.deriver.sweep_interval = seconds(30);
   c.deriver.concurrency = 4;
   c.deriver.sweep_batch = 1000;
-  c.deriver.sweep_in_flight = 3;
+  c.deriver.sweep_in_flight = 8;
 
   // The core defaults (core/model/posture.h PostureRules), spelled out for the config dump.
   c.posture.fail_threshold = 3;

@@ -100,7 +100,7 @@ TEST(DumpEffective, PrintsEveryKeyOfTheDefaults) {
             "  sweep_interval: 30s\n"
             "  concurrency: 4\n"
             "  sweep_batch: 1000\n"
-            "  sweep_in_flight: 3\n"
+            "  sweep_in_flight: 8\n"
             "posture:\n"
             "  fail_threshold: 3\n"
             "  recover_threshold: 2\n"
