@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "adapters/json/codec.h"
+#include "adapters/json/internal/posture_fast.h"
 #include "core/common/time.h"
 
 namespace secplat::adapters::json {
@@ -376,6 +377,123 @@ TEST(AssetCodec, EncodeAssetMatchesTheDomEncoderOnRandomAssets) {
     a.version = static_cast<int64_t>(rng() % 1000000);
     ASSERT_EQ(EncodeAsset(a), ReferenceEncodeAsset(a)) << i;
   }
+}
+
+// The fast decoder's contract: whatever FastDecodeAsset accepts, DecodeAsset decodes to the same
+// asset (compared through EncodeAsset); it may leave any document to DecodeAsset.
+void ExpectFastAgreesWithDom(const std::string& text, int* fast_taken = nullptr) {
+  auto fast = internal::FastDecodeAsset(text);
+  if (!fast) return;
+  auto dom = DecodeAsset(text);
+  ASSERT_TRUE(dom.has_value()) << "fast accepted what DecodeAsset rejects (" << dom.error().message
+                               << "): " << text;
+  EXPECT_EQ(EncodeAsset(*fast), EncodeAsset(*dom)) << text;
+  if (fast_taken != nullptr) ++*fast_taken;
+}
+
+// Verifies the fast path on random assets (valid ones and ones with out-of-range ports, unknown
+// scan types, odd text) and on every single-byte corruption of some of them: it either decodes
+// exactly as DecodeAsset or declines, and it does take the assets EncodeAsset writes.
+TEST(AssetCodec, FastDecodeAgreesWithDecodeAssetOnRandomAndCorruptedAssets) {
+  std::mt19937_64 rng(11);
+  const std::vector<std::string> pieces = {
+      "a", "Z9", "\"", "\\", "\n", "\x01", "/", "\xc3\xa9", "\xf0\x9f\x94\x92", "\xff", " "};
+  const std::vector<std::string> scan_types = {"health_http", "tls_headers", "web_exposure",
+                                               "nope"};
+  auto text = [&](int max) {
+    std::string s;
+    const int n = static_cast<int>(rng() % static_cast<uint64_t>(max + 1));
+    for (int i = 0; i < n; ++i) s += pieces[rng() % pieces.size()];
+    return s;
+  };
+  int taken = 0;
+  std::vector<std::string> encoded;
+  for (int i = 0; i < 2000; ++i) {
+    Asset a = Stored();
+    const bool wild = rng() % 4 == 0;
+    a.asset_key = text(6);
+    a.name = text(10);
+    a.kind = (rng() % 2) ? AssetKind::kWeb : AssetKind::kHost;
+    a.url = text(12);
+    a.port = wild ? static_cast<int>(rng() % 200000) - 100000 : static_cast<int>(rng() % 65536);
+    a.labels.clear();
+    for (int k = static_cast<int>(rng() % 4); k > 0; --k) a.labels[text(4)] = text(6);
+    a.criticality = (rng() % 2) ? Criticality::kCritical : Criticality::kLow;
+    a.enabled = rng() % 2 == 0;
+    a.scan.clear();
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+      const std::string& type = scan_types[rng() % (wild ? 4 : 3)];
+      a.scan[type] = {.enabled = rng() % 2 == 0,
+                      .interval_seconds = wild ? static_cast<int64_t>(rng() % 2000000) - 1000000
+                                               : static_cast<int64_t>(rng() % 604801)};
+    }
+    a.created_at = FromUnixMillis(static_cast<int64_t>(rng() % 4102444800000ULL));
+    if (rng() % 2) {
+      a.deleted_at = FromUnixMillis(static_cast<int64_t>(rng() % 4102444800000ULL));
+    } else {
+      a.deleted_at.reset();
+    }
+    a.version = static_cast<int64_t>(rng() % 1000000);
+    const std::string doc = EncodeAsset(a);
+    ExpectFastAgreesWithDom(doc, &taken);
+    if (!wild) {
+      // Everything EncodeAsset writes of a valid asset goes the fast way.
+      EXPECT_TRUE(internal::FastDecodeAsset(doc).has_value()) << doc;
+      if (encoded.size() < 20) encoded.push_back(doc);
+    }
+  }
+  EXPECT_GT(taken, 1000);
+  const std::string bytes = std::string("\"{}[]:,\\0123456789-.eE ntfalseru") + '\xff' + '\x01';
+  for (const std::string& doc : encoded) {
+    for (size_t at = 0; at < doc.size(); ++at) {
+      std::string bad = doc;
+      bad[at] = bytes[rng() % bytes.size()];
+      ExpectFastAgreesWithDom(bad);
+    }
+  }
+}
+
+// Verifies what the fast path must decline (DecodeAsset rejects or reads them its own way): a
+// repeated member or label, a label key that is not UTF-8, null where a value belongs, unknown
+// members, an absent member, out-of-range numbers, "-0", a bad timestamp, trailing text.
+TEST(AssetCodec, FastDecodeDeclinesWhatItDoesNotFullyCheck) {
+  const std::string good = EncodeAsset(Stored());
+  ASSERT_TRUE(internal::FastDecodeAsset(good).has_value());
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    const size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) s.replace(at, from.size(), to);
+    return s;
+  };
+  const std::vector<std::string> cases = {
+      with("\"name\":\"Web shop\"", "\"name\":null"),
+      with("\"name\":\"Web shop\"", "\"name\":\"Web shop\",\"name\":\"x\""),
+      with("\"team\":\"payments\"", "\"team\":\"payments\",\"team\":\"other\""),
+      with("\"team\"",
+           "\"te\xff"
+           "am\""),
+      with("\"owner\"", "\"extra\":1,\"owner\""),
+      with("\"version\":3", "\"versionx\":3"),
+      with("\"port\":443", "\"port\":70000"),
+      with("\"port\":443", "\"port\":-0"),
+      with("\"port\":443", "\"port\":443.0"),
+      with("\"kind\":\"web\"", "\"kind\":\"db\""),
+      with("\"tls_headers\"", "\"dns\""),
+      with("\"interval_seconds\":21600", "\"interval_seconds\":604801"),
+      with("\"enabled\":true,\"interval_seconds\"", "\"interval_seconds\""),
+      with("\"created_at\":\"", "\"created_at\":\"x"),
+      with("\"version\":3", "\"version\":-1"),
+      good + "x",
+  };
+  for (const std::string& c : cases) {
+    EXPECT_FALSE(internal::FastDecodeAsset(c).has_value()) << c;
+    ExpectFastAgreesWithDom(c);
+  }
+  // An escaped label key is still the fast path's (decoded like any string).
+  auto escaped = internal::FastDecodeAsset(with("\"team\"", "\"t\\u0065am\""));
+  ASSERT_TRUE(escaped.has_value());
+  EXPECT_EQ(escaped->labels.count("team"), 1u);
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include "core/common/json_string.h"
 #include "core/common/time.h"
 #include "core/contracts/envelope.h"
+#include "core/model/scan_job.h"
+#include "core/validation/asset.h"
 
 namespace secplat::adapters::json::internal {
 namespace {
@@ -979,6 +981,107 @@ bool ReadItemError(Scanner& sc, Error& e) {
   return true;
 }
 
+// A string-keyed object of strings or settings, keys read as strings (escapes and UTF-8
+// checked like values); a repeated key fails, as in the strict parser.
+template <typename F>
+bool KeyedObject(Scanner& sc, F&& member) {
+  if (!sc.Eat('{')) return false;
+  if (sc.Eat('}')) return true;
+  do {
+    std::string key;
+    if (!sc.String(key) || !sc.Eat(':') || !member(std::move(key))) return false;
+  } while (sc.Eat(','));
+  return sc.Eat('}');
+}
+
+bool ReadScanSetting(Scanner& sc, core::model::ScanSetting& s) {
+  static constexpr std::string_view kNames[] = {"enabled", "interval_seconds"};
+  Members m(kNames);
+  return Object(sc,
+                [&](std::string_view key) {
+                  switch (m.Take(key)) {
+                    case 0:
+                      return sc.Boolean(s.enabled);
+                    case 1:
+                      return IntIn(sc, 0, core::validation::kMaxScanIntervalSeconds,
+                                   s.interval_seconds);
+                    default:
+                      return false;
+                  }
+                }) &&
+         m.Complete();
+}
+
+// Every member EncodeAsset writes, each present once and nothing else (DecodeAsset takes
+// more: absent members, null, unknown members; those go to it).
+bool ReadAsset(Scanner& sc, core::model::Asset& a) {
+  static constexpr std::string_view kNames[] = {
+      "asset_key",  "name",       "kind",        "url",         "host",    "port",
+      "labels",     "owner",      "criticality", "environment", "enabled", "scan",
+      "created_at", "updated_at", "deleted_at",  "version"};
+  Members m(kNames);
+  return Object(sc,
+                [&](std::string_view key) {
+                  switch (m.Take(key)) {
+                    case 0:
+                      return sc.String(a.asset_key);
+                    case 1:
+                      return sc.String(a.name);
+                    case 2: {
+                      std::string name;
+                      if (!sc.String(name)) return false;
+                      auto kind = core::model::ParseAssetKind(name);
+                      if (!kind) return false;
+                      a.kind = *kind;
+                      return true;
+                    }
+                    case 3:
+                      return sc.String(a.url);
+                    case 4:
+                      return sc.String(a.host);
+                    case 5:
+                      return IntIn(sc, 0, 65535, a.port);
+                    case 6:
+                      return KeyedObject(sc, [&](std::string label) {
+                        std::string value;
+                        return sc.String(value) &&
+                               a.labels.emplace(std::move(label), std::move(value)).second;
+                      });
+                    case 7:
+                      return sc.String(a.owner);
+                    case 8: {
+                      std::string name;
+                      if (!sc.String(name)) return false;
+                      auto c = core::model::ParseCriticality(name);
+                      if (!c) return false;
+                      a.criticality = *c;
+                      return true;
+                    }
+                    case 9:
+                      return sc.String(a.environment);
+                    case 10:
+                      return sc.Boolean(a.enabled);
+                    case 11:
+                      return KeyedObject(sc, [&](std::string type) {
+                        core::model::ScanSetting setting;
+                        return core::model::IsKnownScanType(type) && ReadScanSetting(sc, setting) &&
+                               a.scan.emplace(std::move(type), setting).second;
+                      });
+                    case 12:
+                      return TimeValue(sc, a.created_at);
+                    case 13:
+                      return TimeValue(sc, a.updated_at);
+                    case 14:
+                      return NullableTime(sc, a.deleted_at);
+                    case 15:
+                      return IntIn(sc, 0, INT64_MAX, a.version);
+                    default:
+                      return false;
+                  }
+                }) &&
+         m.Complete();
+}
+
 bool ReadInputsItem(Scanner& sc, ports::platform::PostureInputs& in) {
   static constexpr std::string_view kNames[] = {"asset_key", "error", "asset", "open_findings",
                                                 "posture"};
@@ -1033,6 +1136,10 @@ bool ReadInputsItem(Scanner& sc, ports::platform::PostureInputs& in) {
     return true;
   }
   if (asset_null || findings_null) return false;
+  if (auto fast = FastDecodeAsset(asset_text)) {
+    in.asset = *std::move(fast);
+    return true;
+  }
   auto asset = DecodeAsset(asset_text);
   if (!asset) return false;
   in.asset = *std::move(asset);
@@ -1302,6 +1409,13 @@ std::optional<std::vector<PostureBatchPutItem>> FastDecodePostureBatchPut(std::s
   for (const auto& item : *items)
     if (!keys.insert(item.asset_key).second) return std::nullopt;  // the full decoder names it
   return items;
+}
+
+std::optional<core::model::Asset> FastDecodeAsset(std::string_view text) {
+  Scanner sc(text);
+  core::model::Asset a;
+  if (!ReadAsset(sc, a) || !sc.AtEnd()) return std::nullopt;
+  return a;
 }
 
 std::optional<std::vector<ports::platform::PostureInputs>> FastDecodePostureInputs(

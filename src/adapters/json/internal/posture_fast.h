@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "adapters/json/posture_codec.h"
+#include "core/model/asset.h"
 #include "core/model/event.h"
 #include "core/model/posture.h"
 #include "ports/platform/platform.h"
@@ -44,7 +45,10 @@ std::optional<std::vector<core::model::PostureTransition>> FastDecodePostureTran
 std::optional<PosturePut> FastDecodePosturePut(std::string_view body);
 std::optional<std::vector<PostureBatchPutItem>> FastDecodePostureBatchPut(std::string_view body,
                                                                           size_t max_items);
-// The asset of each item is decoded with DecodeAsset (its own strict decoder).
+// An asset exactly as EncodeAsset writes it (every member once, no nulls but deleted_at, no
+// unknown members); whatever it accepts, DecodeAsset decodes to the same asset.
+std::optional<core::model::Asset> FastDecodeAsset(std::string_view text);
+// The asset of each item through FastDecodeAsset, else DecodeAsset (its own strict decoder).
 std::optional<std::vector<ports::platform::PostureInputs>> FastDecodePostureInputs(
     std::string_view body);
 
