@@ -146,6 +146,18 @@ class NotifierTest : public ::testing::Test {
       EXPECT_TRUE(s.has_value()) << s.error().message;
     });
   }
+  // A notifier with one Slack channel "slack-ops" at `rx`, Slack's default rate limit (1/s)
+  // and a rule sending every event to it.
+  void StartSlackAtDefaultRate(const ProviderReceiver& rx) {
+    ReceiverOptions d;
+    auto slack = adapters::notify::SlackChannel::Make(
+        "slack-ops", {.webhook_url = Secret(rx.url(d.slack_path))});
+    ASSERT_TRUE(slack.has_value());
+    owned_.push_back(std::move(slack).value());
+    StartNotifier(
+        {{owned_.back().get(), core::notify::DefaultRateLimit(core::model::ChannelKind::kSlack)}},
+        Routes({{.name = "all", .channels = {"slack-ops"}}}, {"slack-ops"}), FastOptions());
+  }
   void StopNotifier() {
     stop_.request_stop();
     if (thread_.joinable()) thread_.join();
@@ -373,14 +385,7 @@ TEST_F(NotifierTest, PermanentClientErrorStopsAndMarksChannelFailing) {
 TEST_F(NotifierTest, SlackRateLimitHeld) {
   auto rx = Receiver({.provider = Provider::kSlack});
   ASSERT_NE(rx, nullptr);
-  ReceiverOptions d;
-  auto slack = adapters::notify::SlackChannel::Make("slack-ops",
-                                                    {.webhook_url = Secret(rx->url(d.slack_path))});
-  ASSERT_TRUE(slack.has_value());
-  owned_.push_back(std::move(slack).value());
-  StartNotifier(
-      {{owned_.back().get(), core::notify::DefaultRateLimit(core::model::ChannelKind::kSlack)}},
-      Routes({{.name = "all", .channels = {"slack-ops"}}}, {"slack-ops"}), FastOptions());
+  StartSlackAtDefaultRate(*rx);
   const int64_t t = NowMs();
   for (const char* asset : {"a1", "a2", "a3"}) Publish(PostureChanged(asset, "up", "down", t));
   ASSERT_TRUE(rx->WaitForRequests(3, std::chrono::seconds(10)));
@@ -784,14 +789,7 @@ TEST_F(NotifierTest, DeliveryCreatedClaimedIsSentWithoutAClaimWrite) {
 TEST_F(NotifierTest, CreationClaimPastHalfItsLeaseIsClaimedAgain) {
   auto rx = Receiver({.provider = Provider::kSlack});
   ASSERT_NE(rx, nullptr);
-  ReceiverOptions d;
-  auto slack = adapters::notify::SlackChannel::Make("slack-ops",
-                                                    {.webhook_url = Secret(rx->url(d.slack_path))});
-  ASSERT_TRUE(slack.has_value());
-  owned_.push_back(std::move(slack).value());
-  StartNotifier(
-      {{owned_.back().get(), core::notify::DefaultRateLimit(core::model::ChannelKind::kSlack)}},
-      Routes({{.name = "all", .channels = {"slack-ops"}}}, {"slack-ops"}), FastOptions());
+  StartSlackAtDefaultRate(*rx);
   const int64_t t = NowMs();
   for (const char* asset : {"a1", "a2", "a3"}) Publish(PostureChanged(asset, "up", "down", t));
   ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 3));

@@ -994,6 +994,17 @@ bool KeyedObject(Scanner& sc, F&& member) {
   return sc.Eat('}');
 }
 
+// A string naming a value of T (`parse`: its name -> T, nullopt when unknown).
+template <typename T>
+bool NamedValue(Scanner& sc, std::optional<T> (*parse)(std::string_view), T& out) {
+  std::string name;
+  if (!sc.String(name)) return false;
+  std::optional<T> v = parse(name);
+  if (!v) return false;
+  out = *v;
+  return true;
+}
+
 bool ReadScanSetting(Scanner& sc, core::model::ScanSetting& s) {
   static constexpr std::string_view kNames[] = {"enabled", "interval_seconds"};
   Members m(kNames);
@@ -1027,14 +1038,8 @@ bool ReadAsset(Scanner& sc, core::model::Asset& a) {
                       return sc.String(a.asset_key);
                     case 1:
                       return sc.String(a.name);
-                    case 2: {
-                      std::string name;
-                      if (!sc.String(name)) return false;
-                      auto kind = core::model::ParseAssetKind(name);
-                      if (!kind) return false;
-                      a.kind = *kind;
-                      return true;
-                    }
+                    case 2:
+                      return NamedValue(sc, core::model::ParseAssetKind, a.kind);
                     case 3:
                       return sc.String(a.url);
                     case 4:
@@ -1049,14 +1054,8 @@ bool ReadAsset(Scanner& sc, core::model::Asset& a) {
                       });
                     case 7:
                       return sc.String(a.owner);
-                    case 8: {
-                      std::string name;
-                      if (!sc.String(name)) return false;
-                      auto c = core::model::ParseCriticality(name);
-                      if (!c) return false;
-                      a.criticality = *c;
-                      return true;
-                    }
+                    case 8:
+                      return NamedValue(sc, core::model::ParseCriticality, a.criticality);
                     case 9:
                       return sc.String(a.environment);
                     case 10:
