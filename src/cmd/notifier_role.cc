@@ -11,6 +11,10 @@ services::notifier::NotifierOptions NotifierOptionsFromConfig(const config::Conf
   services::notifier::NotifierOptions o;
   o.concurrency = cfg.notifier.concurrency;
   o.sender_threads = cfg.notifier.sender_threads;
+  o.handle_batch = cfg.notifier.handle_batch;
+  o.batch_wait = cfg.notifier.batch_wait;
+  o.batch_workers = cfg.notifier.batch_workers;
+  o.send_batch = cfg.notifier.send_batch;
   o.sweep_interval = cfg.notifier.sweep_interval;
   o.claim_lease = cfg.notifier.claim_lease;
   o.delivery_retry.max_attempts = cfg.notifier.max_attempts;

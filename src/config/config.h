@@ -151,9 +151,16 @@ struct PostureConfig {
 // YAML file (lists do not fit this config); no routes file: the notifier refuses to start and
 // `up` runs without it.
 struct NotifierConfig {
-  std::string routes_file;    // path of the routes file; "" = notifications off
-  int concurrency = 0;        // 1..64 queue messages handled at once (API calls only)
-  int sender_threads = 0;     // 1..64 provider sends at once (one per channel at a time)
+  std::string routes_file;  // path of the routes file; "" = notifications off
+  int concurrency = 0;      // 1..64 queue messages handled at once (API calls only)
+  int sender_threads = 0;   // 1..64 provider sends at once (one per channel at a time)
+  // Micro-batches of the queue handler: up to handle_batch messages (1..1000; 1 = one at a
+  // time), or what arrived within batch_wait (> 0) of the first, on batch_workers threads
+  // (1..64; one problem's events always on the same one).
+  int handle_batch = 0;
+  Duration batch_wait{};
+  int batch_workers = 0;
+  int send_batch = 0;  // 1..1000 deliveries of one channel claimed, sent and recorded together
   Duration sweep_interval{};  // > 0: how often due retries and repeats are looked for
   Duration claim_lease{};     // > 0: a send claimed this long ago is retried by anyone
   int max_attempts = 0;       // 1..100 attempts per delivery; then a dead letter

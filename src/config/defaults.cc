@@ -60,6 +60,10 @@ Config DefaultConfig() {
   c.notifier.routes_file = "";
   c.notifier.concurrency = 4;
   c.notifier.sender_threads = 4;
+  c.notifier.handle_batch = 256;
+  c.notifier.batch_wait = std::chrono::milliseconds(2);
+  c.notifier.batch_workers = 2;
+  c.notifier.send_batch = 256;
   c.notifier.sweep_interval = seconds(5);
   c.notifier.claim_lease = seconds(120);
   c.notifier.max_attempts = 10;

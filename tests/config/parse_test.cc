@@ -266,6 +266,33 @@ TEST(Parse, GoodFileValuesLand) {
   EXPECT_FALSE(c.auth.bootstrap_admin);
 }
 
+// Verifies the notifier's micro-batching settings: their defaults, values from the file and the
+// environment, and their bounds.
+TEST(Parse, NotifierBatchingSettingsLandAndAreBounded) {
+  Config d = Parse("", {}).config;
+  EXPECT_EQ(d.notifier.handle_batch, 256);
+  EXPECT_EQ(d.notifier.batch_wait, std::chrono::milliseconds(2));
+  EXPECT_EQ(d.notifier.batch_workers, 2);
+  EXPECT_EQ(d.notifier.send_batch, 256);
+
+  ParseResult r = Parse(
+      "notifier:\n  handle_batch: 1\n  batch_wait: 10ms\n  batch_workers: 4\n"
+      "  send_batch: 32\n",
+      {{"SECPLAT_NOTIFIER_SEND_BATCH", "1000"}});
+  ASSERT_THAT(r.problems, IsEmpty());
+  EXPECT_EQ(r.config.notifier.handle_batch, 1);
+  EXPECT_EQ(r.config.notifier.batch_wait, std::chrono::milliseconds(10));
+  EXPECT_EQ(r.config.notifier.batch_workers, 4);
+  EXPECT_EQ(r.config.notifier.send_batch, 1000);
+
+  ParseResult bad = Parse(
+      "notifier:\n  handle_batch: 0\n  batch_wait: 0s\n  batch_workers: 65\n"
+      "  send_batch: 1001\n",
+      {});
+  EXPECT_EQ(bad.problems.size(), 4u) << ::testing::PrintToString(bad.problems);
+  EXPECT_EQ(bad.config.notifier.handle_batch, 256);  // invalid values change nothing
+}
+
 // Verifies the accepted spellings of each URL kind and of listen addresses.
 TEST(Parse, AcceptsEveryDocumentedUrlForm) {
   for (const char* yaml : {
@@ -442,7 +469,7 @@ TEST(Environment, EveryKeyHasAVariable) {
     EXPECT_EQ(r.config, DefaultConfig()) << name;
     ++keys;
   }
-  EXPECT_EQ(keys, 52);
+  EXPECT_EQ(keys, 56);
 }
 
 // Verifies a URL password is refused from the environment too, and never echoed.
