@@ -13,8 +13,8 @@
 #    ended an hour ago, so every record's check_by has passed and all of them are due.
 # 3. The api is stopped and the seeded data directory kept aside; the seeding's writes are
 #    flushed (sync) first, so their writeback is not measured with a sweep.
-# 4. Measured, REPEATS times (default 3; this machine's speed drifts by 10-20 % within minutes,
-#    so one run says little): a copy of the seeded data, a freshly started api (its peak RSS
+# 4. Measured, REPEATS times (default 3; a shared machine's speed drifts within minutes, so one
+#    run says little): a copy of the seeded data, a freshly started api (its peak RSS
 #    covers the sweep only), and `secplat deriver --once` (a full pass through the API with the
 #    service token) under /usr/bin/time: wall time, assets/s, peak RSS; the api's requests by
 #    route (from its /metrics) and its peak RSS (VmHWM). Every asset goes up -> stale: one

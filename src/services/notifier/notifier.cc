@@ -81,7 +81,7 @@ Result<HandleReport> Notifier::HandleEvent(const NotifyEvent& event) {
   metrics_.CounterAdd(
       "secplat_notifier_events_total", "Events routed by the notifier",
       {{"event_type", event.event_type}, {"routed", report.decision.routed() ? "true" : "false"}});
-  std::vector<StoredDelivery> to_schedule;
+  std::vector<ports::platform::CreatedDelivery> to_schedule;
   for (const core::notify::RouteTarget& target : report.decision.targets) {
     TargetDecision td{.channel = target.channel, .rule = target.rule};
     bool done = false;
@@ -99,18 +99,7 @@ Result<HandleReport> Notifier::HandleEvent(const NotifyEvent& event) {
       if (d.send) {
         // The delivery record first: once it exists the message is safe to acknowledge, and a
         // redelivery finds it (same idempotency key) instead of creating another.
-        StoredDelivery sd;
-        sd.record = core::notify::NewDelivery(event, target.channel, now);
-        // Created already claimed by this notifier ("sending", lease as a claim's): it is
-        // handed to the dispatcher at once, and while the lease is young its send needs no
-        // separate claim write (SendBatch). Should this process die first, the record is due
-        // again when the lease ends, exactly as after a claim.
-        sd.sending_since = now;
-        sd.sending_by = options_.consumer;
-        sd.record.next_attempt_at = now + options_.claim_lease;
-        sd.event = event;
-        sd.rule = target.rule;
-        sd.notify_reason = td.reason;
+        StoredDelivery sd = NewClaimedDelivery(event, target.channel, target.rule, td.reason, now);
         td.idempotency_key = sd.record.idempotency_key;
         SECPLAT_ASSIGN_OR_RETURN(ports::platform::CreatedDelivery created,
                                  gateway_.CreateDelivery(sd));
@@ -122,9 +111,7 @@ Result<HandleReport> Notifier::HandleEvent(const NotifyEvent& event) {
         if (!put.has_value() && put.error().code == ErrorCode::kConflict) continue;
         if (!put.has_value()) return Unexpected(put.error());
         if (created.created) ++report.deliveries_created;
-        if (!core::notify::IsTerminal(created.delivery.record.state)) {
-          to_schedule.push_back(std::move(created.delivery));
-        }
+        to_schedule.push_back(std::move(created));
       } else if (d.reason == NotifyReason::kSkipResolvedNotWanted) {
         // Remember the resolution, so the next firing counts as a new problem.
         NotifyLogRecord next;
@@ -154,9 +141,7 @@ Result<HandleReport> Notifier::HandleEvent(const NotifyEvent& event) {
                                      .targets = report.targets};
   SECPLAT_RETURN_IF_ERROR(gateway_.RecordRouting(rec));
   const Timestamp now = clock_.Now();
-  for (const StoredDelivery& d : to_schedule) {
-    Schedule(d, d.record.next_attempt_at.value_or(now));
-  }
+  for (const ports::platform::CreatedDelivery& created : to_schedule) ScheduleCreated(created, now);
   return report;
 }
 
@@ -342,18 +327,7 @@ std::vector<Outcome> Notifier::HandleBatch(std::span<const jobqueue::Message> me
       td.reason = std::string(core::notify::NotifyReasonName(d.reason));
       td.detail = d.detail;
       if (d.send) {
-        StoredDelivery sd;
-        sd.record = core::notify::NewDelivery(event, target.channel, now);
-        // Created already claimed by this notifier ("sending", lease as a claim's): it is
-        // handed to the dispatcher at once, and while the lease is young its send needs no
-        // separate claim write (SendBatch). Should this process die first, the record is due
-        // again when the lease ends, exactly as after a claim.
-        sd.sending_since = now;
-        sd.sending_by = options_.consumer;
-        sd.record.next_attempt_at = now + options_.claim_lease;
-        sd.event = event;
-        sd.rule = target.rule;
-        sd.notify_reason = td.reason;
+        StoredDelivery sd = NewClaimedDelivery(event, target.channel, target.rule, td.reason, now);
         td.idempotency_key = sd.record.idempotency_key;
         w.deliveries.push_back(std::move(sd));
       }
@@ -423,18 +397,7 @@ std::vector<Outcome> Notifier::HandleBatch(std::span<const jobqueue::Message> me
     const Timestamp at = clock_.Now();
     for (const ports::platform::CreatedDelivery& created : result->deliveries) {
       if (created.created) ++report.deliveries_created;
-      if (core::notify::IsTerminal(created.delivery.record.state)) continue;
-      if (created.created && created.delivery.sending_by == options_.consumer &&
-          created.delivery.sending_since) {
-        // Ours, claimed at creation: due now (its next_attempt_at is the lease's end).
-        {
-          std::lock_guard lock(mu_);
-          preclaimed_[created.delivery.record.idempotency_key] = created.delivery.version;
-        }
-        Schedule(created.delivery, at);
-      } else {
-        Schedule(created.delivery, created.delivery.record.next_attempt_at.value_or(at));
-      }
+      ScheduleCreated(created, at);
     }
     outcomes[i] = OutcomeOf(std::move(report), prepared[i]);
   }
@@ -516,11 +479,8 @@ Result<int64_t> Notifier::Repeat(const NotifyLogRecord& record) {
     (void)stored;
     return 0;
   }
-  StoredDelivery sd;
-  sd.record = core::notify::NewDelivery(repeat, channel, now);
-  sd.event = repeat;
-  sd.rule = target->rule;
-  sd.notify_reason = std::string(core::notify::NotifyReasonName(d.reason));
+  StoredDelivery sd = NewClaimedDelivery(
+      repeat, channel, target->rule, std::string(core::notify::NotifyReasonName(d.reason)), now);
   SECPLAT_ASSIGN_OR_RETURN(ports::platform::CreatedDelivery created, gateway_.CreateDelivery(sd));
   // The log keeps the original event (its id still recognises a redelivery of it); only the
   // send time and the next repeat move.
@@ -542,9 +502,7 @@ Result<int64_t> Notifier::Repeat(const NotifyLogRecord& record) {
                                  .detail = d.detail,
                                  .idempotency_key = sd.record.idempotency_key}}};
   SECPLAT_RETURN_IF_ERROR(gateway_.RecordRouting(rec));
-  if (!core::notify::IsTerminal(created.delivery.record.state)) {
-    Schedule(created.delivery, created.delivery.record.next_attempt_at.value_or(now));
-  }
+  ScheduleCreated(created, now);
   return created.created ? 1 : 0;
 }
 
@@ -582,6 +540,39 @@ Result<SweepReport> Notifier::SweepOnce() {
 }
 
 // ---- Dispatcher and senders -----------------------------------------------------------------
+
+StoredDelivery Notifier::NewClaimedDelivery(const NotifyEvent& event, const std::string& channel,
+                                            const std::string& rule, std::string notify_reason,
+                                            Timestamp now) const {
+  StoredDelivery sd;
+  sd.record = core::notify::NewDelivery(event, channel, now);
+  // Created already claimed by this notifier ("sending", lease as a claim's): ScheduleCreated
+  // hands it to the dispatcher at once, and while the lease is young its send needs no separate
+  // claim write (SendBatch). Should this process die first, the record is due again when the
+  // lease ends, exactly as after a claim.
+  sd.sending_since = now;
+  sd.sending_by = options_.consumer;
+  sd.record.next_attempt_at = now + options_.claim_lease;
+  sd.event = event;
+  sd.rule = rule;
+  sd.notify_reason = std::move(notify_reason);
+  return sd;
+}
+
+void Notifier::ScheduleCreated(const ports::platform::CreatedDelivery& created, Timestamp now) {
+  const StoredDelivery& d = created.delivery;
+  if (core::notify::IsTerminal(d.record.state)) return;
+  if (created.created && d.sending_since && d.sending_by == options_.consumer) {
+    // Ours, claimed at creation: due now (its next_attempt_at is the lease's end).
+    {
+      std::lock_guard lock(mu_);
+      preclaimed_[d.record.idempotency_key] = d.version;
+    }
+    Schedule(d, now);
+    return;
+  }
+  Schedule(d, d.record.next_attempt_at.value_or(now));  // another's, or found existing
+}
 
 void Notifier::Schedule(const StoredDelivery& d, Timestamp at) {
   {
@@ -936,8 +927,8 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
     to_claim.reserve(batch.size());
     for (StoredDelivery& d : batch) {
       auto p = preclaimed_.find(d.record.idempotency_key);
+      // preclaimed_ holds only this process's creations, at the version it created.
       const bool fresh = p != preclaimed_.end() && p->second == d.version && d.sending_since &&
-                         d.sending_by == options_.consumer &&
                          now < *d.sending_since + options_.claim_lease / 2;
       if (p != preclaimed_.end()) preclaimed_.erase(p);
       (fresh ? claimed : to_claim).push_back(std::move(d));

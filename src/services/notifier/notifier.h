@@ -205,6 +205,16 @@ class Notifier {
   size_t WorkerOf(const jobqueue::Message& message) const;
 
   void Schedule(const ports::platform::StoredDelivery& d, Timestamp at);
+  // A new delivery of `event` to `channel`, claimed by this notifier as it is created.
+  ports::platform::StoredDelivery NewClaimedDelivery(const core::model::NotifyEvent& event,
+                                                     const std::string& channel,
+                                                     const std::string& rule,
+                                                     std::string notify_reason,
+                                                     Timestamp now) const;
+  // Hands a delivery CreateDelivery answered to the dispatcher: one this process just created
+  // claimed is due now (and needs no claim write while young); one that already existed is
+  // due at its next_attempt_at; a terminal one is left alone.
+  void ScheduleCreated(const ports::platform::CreatedDelivery& created, Timestamp now);
   void DispatchLoop(std::stop_token stop);
   // How many sends `cs` may have in flight now (one while probing a failing provider).
   int SendSlots(const ChannelState& cs) const;

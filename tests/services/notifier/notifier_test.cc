@@ -784,6 +784,22 @@ TEST_F(NotifierTest, DeliveryCreatedClaimedIsSentWithoutAClaimWrite) {
   EXPECT_EQ(rx->webhook_ids_accepted().size(), 5u);
 }
 
+// Verifies the one-message-at-a-time path (handle_batch 1, as for a batch's re-handled event)
+// sends a delivery created claimed at once too, not when its claim's lease ends.
+TEST_F(NotifierTest, OneAtATimeSendsTheClaimedDeliveryAtOnce) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  auto hook = Webhook(*rx);
+  NotifierOptions o = FastOptions();
+  o.handle_batch = 1;
+  o.claim_lease = std::chrono::seconds(60);
+  StartNotifier({{hook, {}}}, Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}), o);
+  Publish(PostureChanged("web-shop", "up", "down", NowMs()));
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 1, std::chrono::seconds(10)));
+  EXPECT_EQ(gateway_.created_claimed.load(), 1);
+  EXPECT_EQ(gateway_.claims_written.load(), 0);
+}
+
 // Verifies a delivery that waited past half its creation claim's lease (here: behind Slack's
 // 1 message/s) is claimed again before it is sent, and every message is still sent once.
 TEST_F(NotifierTest, CreationClaimPastHalfItsLeaseIsClaimedAgain) {
