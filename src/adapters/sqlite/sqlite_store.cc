@@ -82,6 +82,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   SECPLAT_RETURN_IF_ERROR(
       writer->Exec("PRAGMA wal_autocheckpoint = " + std::to_string(kWalCheckpointPages) +
                    "; PRAGMA cache_size = -65536;"));
+  // Every write of a group commit runs in its own savepoint, and a savepoint's statement
+  // journal (the original of each page it changes) spills to a temporary file past 64 KiB:
+  // hundreds of MB of file writes in a sweep. The journal only lives until the group commits,
+  // so it stays in memory.
+  SECPLAT_RETURN_IF_ERROR(writer->Exec("PRAGMA temp_store = MEMORY;"));
 
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(writer)));
   if (options.apply_migrations) SECPLAT_RETURN_IF_ERROR(store->Migrate());
