@@ -458,11 +458,14 @@ Result<std::vector<Result<StoredDelivery>>> HttpPlatform::PutDeliveries(
   }
   std::vector<Result<StoredDelivery>> out;
   out.reserve(items.size());
+  size_t at = 0;  // the first item of the current request
   for (Packed& p : Pack(encoded, "{\"items\":[", "]}", ports::platform::kMaxNotifyBatchItems,
                         options_.max_request_bytes)) {
     SECPLAT_ASSIGN_OR_RETURN(Reply r,
                              NotifyBatchCall("PUT", "/api/v1/deliveries/batch", std::move(p.body)));
-    SECPLAT_ASSIGN_OR_RETURN(auto outcomes, json::DecodeDeliveryPutBatchResult(r.body, p.count));
+    SECPLAT_ASSIGN_OR_RETURN(
+        auto outcomes, json::DecodeDeliveryPutBatchResult(r.body, items.subspan(at, p.count)));
+    at += p.count;
     for (auto& o : outcomes) out.push_back(std::move(o));
   }
   return out;

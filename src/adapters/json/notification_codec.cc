@@ -8,6 +8,7 @@
 
 #include "adapters/json/codec.h"
 #include "adapters/json/internal/reader.h"
+#include "adapters/json/internal/writer.h"
 #include "core/validation/field_path.h"
 
 namespace secplat::adapters::json {
@@ -425,26 +426,6 @@ OJson StringArray(const std::vector<std::string>& items) {
   return a;
 }
 
-OJson DecisionObject(const core::notify::RoutingDecision& d) {
-  OJson verdicts = OJson::array();
-  for (const auto& v : d.verdicts) verdicts.push_back(VerdictObject(v));
-  OJson targets = OJson::array();
-  for (const auto& t : d.targets) {
-    OJson o = OJson::object();
-    o["channel"] = t.channel;
-    o["rule"] = t.rule;
-    o["repeat_interval_ms"] = t.repeat_interval.count();
-    o["send_resolved"] = t.send_resolved;
-    targets.push_back(std::move(o));
-  }
-  OJson o = OJson::object();
-  o["verdicts"] = std::move(verdicts);
-  o["matched_rules"] = StringArray(d.matched_rules);
-  o["targets"] = std::move(targets);
-  o["reason"] = d.reason;
-  return o;
-}
-
 // The members of a target decision, in order (the view appends the delivery).
 OJson TargetObject(const TargetDecision& t) {
   OJson o = OJson::object();
@@ -454,20 +435,6 @@ OJson TargetObject(const TargetDecision& t) {
   o["reason"] = t.reason;
   o["detail"] = t.detail;
   o["idempotency_key"] = t.idempotency_key;
-  return o;
-}
-
-OJson RoutingObject(const RoutingRecord& rec) {
-  OJson targets = OJson::array();
-  for (const auto& t : rec.targets) targets.push_back(TargetObject(t));
-  OJson o = OJson::object();
-  o["event_id"] = rec.event_id;
-  o["event_type"] = rec.event_type;
-  o["asset_key"] = rec.asset_key;
-  o["problem_key"] = rec.problem_key;
-  o["decided_at"] = FormatRfc3339(rec.decided_at);
-  o["decision"] = DecisionObject(rec.decision);
-  o["targets"] = std::move(targets);
   return o;
 }
 
@@ -584,40 +551,278 @@ Result<std::vector<T>> ReadListBody(std::string_view body, Read&& read) {
   return ReqList<T>(r, "items", kMaxNotifyListItems, read);
 }
 
+// ---- Direct writers ----------------------------------------------------------------------
+// The hot documents (a notified event writes a delivery, a log entry and a routing record, and
+// each send writes the delivery again) are written without a DOM: the same bytes as
+// Dump(<X>Object(...)) above, which stay for the lists and views that embed them (the routing
+// record is only written here).
+// tests/adapters/json/notification_codec_test.cc (DirectWritersWriteTheDomBytes) holds them
+// equal.
+
+namespace w = internal::writer;
+
+void AppendStringMap(std::string& out, const std::map<std::string, std::string>& m) {
+  out += '{';
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) out += ',';
+    first = false;
+    w::Str(out, k);
+    out += ':';
+    w::Str(out, v);
+  }
+  out += '}';
+}
+
+void AppendEvent(std::string& out, const NotifyEvent& e) {
+  out += '{';
+  w::Key(out, "event_id", true);
+  w::Str(out, e.event_id);
+  w::Key(out, "event_type");
+  w::Str(out, e.event_type);
+  w::Key(out, "ts");
+  w::Time(out, e.ts);
+  w::Key(out, "asset_key");
+  w::Str(out, e.asset_key);
+  w::Key(out, "severity");
+  w::Str(out, core::model::SeverityName(e.severity));
+  w::Key(out, "labels");
+  AppendStringMap(out, e.labels);
+  w::Key(out, "environment");
+  w::Str(out, e.environment);
+  w::Key(out, "problem_key");
+  w::Str(out, e.problem_key);
+  w::Key(out, "status");
+  w::Str(out, core::model::ProblemStatusName(e.status));
+  w::Key(out, "state");
+  w::Str(out, e.state);
+  w::Key(out, "summary");
+  w::Str(out, e.summary);
+  w::Key(out, "details");
+  AppendStringMap(out, e.details);
+  w::Key(out, "since");
+  w::TimeOrNull(out, e.since);
+  w::Key(out, "link");
+  w::Str(out, e.link);
+  out += '}';
+}
+
+void AppendLog(std::string& out, const NotifyLogRecord& rec, bool with_version) {
+  const core::notify::NotifyLogEntry& e = rec.entry;
+  out += '{';
+  w::Key(out, "channel", true);
+  w::Str(out, e.channel);
+  w::Key(out, "problem_key");
+  w::Str(out, e.problem_key);
+  w::Key(out, "last_status");
+  w::Str(out, core::model::ProblemStatusName(e.last_status));
+  w::Key(out, "last_severity");
+  w::Str(out, core::model::SeverityName(e.last_severity));
+  w::Key(out, "last_state");
+  w::Str(out, e.last_state);
+  w::Key(out, "last_event_id");
+  w::Str(out, e.last_event_id);
+  w::Key(out, "last_event_ts");
+  w::Time(out, e.last_event_ts);
+  w::Key(out, "last_sent_at");
+  w::TimeOrNull(out, e.last_sent_at);
+  w::Key(out, "last_event");
+  AppendEvent(out, rec.last_event);
+  w::Key(out, "next_repeat_at");
+  w::TimeOrNull(out, rec.next_repeat_at);
+  if (with_version) {
+    w::Key(out, "version");
+    w::Int(out, rec.version);
+    w::Key(out, "updated_at");
+    w::Time(out, rec.updated_at);
+  }
+  out += '}';
+}
+
+void AppendAttempt(std::string& out, const LastResponse& a) {
+  out += '{';
+  w::Key(out, "status", true);
+  w::Int(out, a.status);
+  w::Key(out, "class");
+  w::Str(out, core::model::ResponseClassName(a.response_class));
+  w::Key(out, "detail");
+  w::Str(out, a.detail);
+  w::Key(out, "retry_after_ms");
+  if (a.retry_after) {
+    w::Int(out, a.retry_after->count());
+  } else {
+    out += "null";
+  }
+  out += '}';
+}
+
+void AppendDelivery(std::string& out, const StoredDelivery& d, bool with_version) {
+  const DeliveryRecord& rec = d.record;
+  out += '{';
+  w::Key(out, "idempotency_key", true);
+  w::Str(out, rec.idempotency_key);
+  w::Key(out, "event_id");
+  w::Str(out, rec.event_id);
+  w::Key(out, "channel");
+  w::Str(out, rec.channel);
+  w::Key(out, "problem_key");
+  w::Str(out, rec.problem_key);
+  w::Key(out, "state");
+  w::Str(out, core::model::DeliveryStateName(rec.state));
+  w::Key(out, "attempts");
+  w::Int(out, rec.attempts);
+  w::Key(out, "created_at");
+  w::Time(out, rec.created_at);
+  w::Key(out, "last_attempt_at");
+  w::TimeOrNull(out, rec.last_attempt_at);
+  w::Key(out, "next_attempt_at");
+  w::TimeOrNull(out, rec.next_attempt_at);
+  w::Key(out, "delivered_at");
+  w::TimeOrNull(out, rec.delivered_at);
+  w::Key(out, "last_response");
+  if (rec.last_response) {
+    AppendAttempt(out, *rec.last_response);
+  } else {
+    out += "null";
+  }
+  w::Key(out, "external_ref");
+  w::Str(out, rec.external_ref);
+  w::Key(out, "rule");
+  w::Str(out, d.rule);
+  w::Key(out, "notify_reason");
+  w::Str(out, d.notify_reason);
+  w::Key(out, "sending_since");
+  w::TimeOrNull(out, d.sending_since);
+  w::Key(out, "sending_by");
+  w::Str(out, d.sending_by);
+  w::Key(out, "event");
+  AppendEvent(out, d.event);
+  if (with_version) {
+    w::Key(out, "version");
+    w::Int(out, d.version);
+  }
+  out += '}';
+}
+
+void AppendRouting(std::string& out, const RoutingRecord& rec) {
+  const core::notify::RoutingDecision& d = rec.decision;
+  out += '{';
+  w::Key(out, "event_id", true);
+  w::Str(out, rec.event_id);
+  w::Key(out, "event_type");
+  w::Str(out, rec.event_type);
+  w::Key(out, "asset_key");
+  w::Str(out, rec.asset_key);
+  w::Key(out, "problem_key");
+  w::Str(out, rec.problem_key);
+  w::Key(out, "decided_at");
+  w::Time(out, rec.decided_at);
+  w::Key(out, "decision");
+  out += "{\"verdicts\":[";
+  for (size_t i = 0; i < d.verdicts.size(); ++i) {
+    const core::notify::RuleVerdict& v = d.verdicts[i];
+    if (i > 0) out += ',';
+    out += '{';
+    w::Key(out, "rule", true);
+    w::Str(out, v.rule);
+    w::Key(out, "evaluated");
+    w::Bool(out, v.evaluated);
+    w::Key(out, "matched");
+    w::Bool(out, v.matched);
+    w::Key(out, "reason");
+    w::Str(out, v.reason);
+    out += '}';
+  }
+  out += "],\"matched_rules\":[";
+  for (size_t i = 0; i < d.matched_rules.size(); ++i) {
+    if (i > 0) out += ',';
+    w::Str(out, d.matched_rules[i]);
+  }
+  out += "],\"targets\":[";
+  for (size_t i = 0; i < d.targets.size(); ++i) {
+    const core::notify::RouteTarget& t = d.targets[i];
+    if (i > 0) out += ',';
+    out += '{';
+    w::Key(out, "channel", true);
+    w::Str(out, t.channel);
+    w::Key(out, "rule");
+    w::Str(out, t.rule);
+    w::Key(out, "repeat_interval_ms");
+    w::Int(out, t.repeat_interval.count());
+    w::Key(out, "send_resolved");
+    w::Bool(out, t.send_resolved);
+    out += '}';
+  }
+  out += ']';
+  w::Key(out, "reason");
+  w::Str(out, d.reason);
+  out += '}';
+  w::Key(out, "targets");
+  out += '[';
+  for (size_t i = 0; i < rec.targets.size(); ++i) {
+    const TargetDecision& t = rec.targets[i];
+    if (i > 0) out += ',';
+    out += '{';
+    w::Key(out, "channel", true);
+    w::Str(out, t.channel);
+    w::Key(out, "rule");
+    w::Str(out, t.rule);
+    w::Key(out, "send");
+    w::Bool(out, t.send);
+    w::Key(out, "reason");
+    w::Str(out, t.reason);
+    w::Key(out, "detail");
+    w::Str(out, t.detail);
+    w::Key(out, "idempotency_key");
+    w::Str(out, t.idempotency_key);
+    out += '}';
+  }
+  out += "]}";
+}
+
+// Writes a document with `append` into a string sized for it.
+template <typename Append>
+std::string Written(size_t reserve, Append&& append) {
+  std::string out;
+  out.reserve(reserve);
+  append(out);
+  return out;
+}
+
 }  // namespace
 
 // ---- Documents -------------------------------------------------------------------------------
 
 std::string EncodeNotifyEvent(const NotifyEvent& event) {
-  return internal::Dump(EventObject(event));
+  return Written(512, [&](std::string& out) { AppendEvent(out, event); });
 }
 Result<NotifyEvent> DecodeNotifyEvent(std::string_view text) {
   return DecodeDocument(text, ReadEvent);
 }
 
 std::string EncodeNotifyLogRecord(const NotifyLogRecord& record) {
-  return internal::Dump(LogObject(record, false));
+  return Written(1024, [&](std::string& out) { AppendLog(out, record, false); });
 }
 Result<NotifyLogRecord> DecodeNotifyLogRecord(std::string_view text) {
   return DecodeDocument(text, ReadLogDocument);
 }
 
 std::string EncodeDeliveryAttempt(const LastResponse& response) {
-  return internal::Dump(AttemptObject(response));
+  return Written(128, [&](std::string& out) { AppendAttempt(out, response); });
 }
 Result<LastResponse> DecodeDeliveryAttempt(std::string_view text) {
   return DecodeDocument(text, ReadAttempt);
 }
 
 std::string EncodeStoredDelivery(const StoredDelivery& delivery) {
-  return internal::Dump(DeliveryObject(delivery, false));
+  return Written(1024, [&](std::string& out) { AppendDelivery(out, delivery, false); });
 }
 Result<StoredDelivery> DecodeStoredDelivery(std::string_view text) {
   return DecodeDocument(text, ReadDeliveryDocument);
 }
 
 std::string EncodeRoutingRecord(const RoutingRecord& record) {
-  return internal::Dump(RoutingObject(record));
+  return Written(512, [&](std::string& out) { AppendRouting(out, record); });
 }
 Result<RoutingRecord> DecodeRoutingRecord(std::string_view text) {
   return DecodeDocument(text, ReadRouting);
@@ -772,10 +977,14 @@ Result<StoredDelivery> DecodeDeliveryReply(std::string_view body) {
 }
 
 std::string EncodeDeliveryPut(const StoredDelivery& delivery, int64_t expected_version) {
-  OJson o = OJson::object();
-  o["expected_version"] = expected_version;
-  o["delivery"] = DeliveryObject(delivery, false);
-  return internal::Dump(o);
+  return Written(1024, [&](std::string& out) {
+    out += '{';
+    w::Key(out, "expected_version", true);
+    w::Int(out, expected_version);
+    w::Key(out, "delivery");
+    AppendDelivery(out, delivery, false);
+    out += '}';
+  });
 }
 
 Result<DeliveryPut> DecodeDeliveryPut(std::string_view body) {
@@ -921,10 +1130,11 @@ std::string EncodeDeliveryPutBatchItem(const ports::platform::DeliveryPut& put) 
 }
 
 std::string EncodeDeliveryPutBatchResult(std::span<const Result<StoredDelivery>> results) {
+  // The stored record is what the caller sent with a new version: only the version goes back.
   OJson items = OJson::array();
   for (const Result<StoredDelivery>& r : results) {
     OJson o = OJson::object();
-    o["delivery"] = r.has_value() ? DeliveryObject(*r, true) : OJson(nullptr);
+    o["version"] = r.has_value() ? OJson(r->version) : OJson(nullptr);
     o["error"] = r.has_value() ? OJson(nullptr) : ErrorObject(r.error());
     items.push_back(std::move(o));
   }
@@ -933,26 +1143,32 @@ std::string EncodeDeliveryPutBatchResult(std::span<const Result<StoredDelivery>>
   return internal::Dump(o);
 }
 
-Result<std::vector<Result<StoredDelivery>>> DecodeDeliveryPutBatchResult(std::string_view body,
-                                                                         size_t expected_items) {
+Result<std::vector<Result<StoredDelivery>>> DecodeDeliveryPutBatchResult(
+    std::string_view body, std::span<const ports::platform::DeliveryPut> request) {
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
-  SECPLAT_ASSIGN_OR_RETURN(const Json* items, AnswerItems(doc, expected_items));
+  SECPLAT_ASSIGN_OR_RETURN(const Json* items, AnswerItems(doc, request.size()));
   std::vector<Result<StoredDelivery>> out;
   out.reserve(items->size());
   for (size_t i = 0; i < items->size(); ++i) {
     SECPLAT_ASSIGN_OR_RETURN(ObjectReader r,
                              ObjectReader::Open((*items)[i], IndexPath("items", i)));
-    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"delivery", "error"}));
+    SECPLAT_RETURN_IF_ERROR(r.OnlyKnown({"version", "error"}));
     const Json* error = r.Find("error");
     if (error == nullptr) return Required(r, "error");
     if (!error->is_null()) {
+      const Json* version = r.Find("version");
+      if (version == nullptr) return Required(r, "version");
+      if (!version->is_null()) return r.Fail("version", "must be null beside an error");
       Error e;
       SECPLAT_RETURN_IF_ERROR(ReadItemError(*error, r.PathOf("error"), &e));
       out.emplace_back(Unexpected(std::move(e)));
       continue;
     }
-    auto d = ReqMember<StoredDelivery>(r, "delivery", ReadDeliveryReply);
-    if (!d.has_value()) return Unexpected(d.error());
+    // A compare-and-set moves the version on: anything else is not an answer to this request.
+    SECPLAT_ASSIGN_OR_RETURN(int64_t version,
+                             ReqInt(r, "version", request[i].expected_version + 1, kMaxCount));
+    StoredDelivery d = request[i].delivery;
+    d.version = version;
     out.emplace_back(std::move(d));
   }
   return out;
@@ -1050,20 +1266,27 @@ Result<std::vector<ports::platform::EventNotifications>> DecodeEventNotification
 }
 
 std::string EncodeEventNotificationsItem(const ports::platform::EventNotifications& event) {
-  OJson o = OJson::object();
-  OJson deliveries = OJson::array();
-  for (const StoredDelivery& d : event.deliveries) deliveries.push_back(DeliveryObject(d, false));
-  o["deliveries"] = std::move(deliveries);
-  OJson logs = OJson::array();
-  for (const ports::platform::NotifyLogPut& l : event.logs) {
-    OJson put = OJson::object();
-    put["expected_version"] = l.expected_version;
-    put["record"] = LogObject(l.record, false);
-    logs.push_back(std::move(put));
-  }
-  o["logs"] = std::move(logs);
-  o["routing"] = RoutingObject(event.routing);
-  return internal::Dump(o);
+  return Written(2048 * (event.deliveries.size() + event.logs.size() + 1), [&](std::string& out) {
+    out += "{\"deliveries\":[";
+    for (size_t i = 0; i < event.deliveries.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendDelivery(out, event.deliveries[i], false);
+    }
+    out += "],\"logs\":[";
+    for (size_t i = 0; i < event.logs.size(); ++i) {
+      if (i > 0) out += ',';
+      out += '{';
+      w::Key(out, "expected_version", true);
+      w::Int(out, event.logs[i].expected_version);
+      w::Key(out, "record");
+      AppendLog(out, event.logs[i].record, false);
+      out += '}';
+    }
+    out += ']';
+    w::Key(out, "routing");
+    AppendRouting(out, event.routing);
+    out += '}';
+  });
 }
 
 std::string EncodeEventNotificationsResult(

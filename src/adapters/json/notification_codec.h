@@ -174,12 +174,16 @@ Result<std::vector<ports::platform::DeliveryPut>> DecodeDeliveryPutBatch(std::st
                                                                          size_t max_items);
 // One item of that body (clients join items into {"items":[...]} themselves, to size requests).
 std::string EncodeDeliveryPutBatchItem(const ports::platform::DeliveryPut& put);
-// Answer: {"items":[{"delivery":reply|null,"error":null|{"code","message"}}]} in request order.
+// Answer: {"items":[{"version":n|null,"error":null|{"code","message"}}]} in request order. A
+// stored item is exactly what the caller sent with its new version, so only the version goes
+// back (the delivery document, ~2 KB, would be sent back and parsed again for nothing).
 std::string EncodeDeliveryPutBatchResult(
     std::span<const Result<ports::platform::StoredDelivery>> results);
-// Errors: kInvalidArgument when the answer is malformed or has not `expected_items` items.
+// Decodes the answer to `request`: each stored item is request[i].delivery with the answered
+// version, which must be above its expected_version. Errors: kInvalidArgument when the answer
+// is malformed or does not match the request (item count, a version not moved on).
 Result<std::vector<Result<ports::platform::StoredDelivery>>> DecodeDeliveryPutBatchResult(
-    std::string_view body, size_t expected_items);
+    std::string_view body, std::span<const ports::platform::DeliveryPut> request);
 
 // POST /api/v1/notify-log/batch-get: {"keys":[{"channel","problem_key"}]} (non-empty).
 Result<std::vector<ports::platform::NotifyLogKey>> DecodeNotifyLogBatchGet(std::string_view body,

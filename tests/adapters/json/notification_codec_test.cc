@@ -563,6 +563,145 @@ TEST(NotificationCodec, ServiceBodiesRoundTrip) {
   EXPECT_TRUE(Same((*hs)[1], channels[1]));
 }
 
+std::string NlohmannDump(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Verifies the direct writers (delivery, log entry, event, attempt, routing record, the batch
+// bodies) write exactly what nlohmann writes: each equals the same value inside a document still
+// built as an nlohmann object (a list, a reply), and re-serialising any of them with nlohmann
+// (order kept) changes nothing — escapes, replaced bad UTF-8, nulls, empty maps and lists.
+TEST(NotificationCodec, DirectWritersWriteTheDomBytes) {
+  using nlohmann::ordered_json;
+  const std::vector<std::string> odd = {"",
+                                        "tab\there",
+                                        "quote\"back\\slash",
+                                        "ctl\x01\x1f",
+                                        "caf\xc3\xa9",
+                                        "bad\xff utf8",
+                                        "\xe2\x82\xac/slash"};
+  for (size_t i = 0; i < odd.size(); ++i) {
+    const std::string& o = odd[i];
+    const bool sparse = i % 2 == 1;  // optional members unset, maps and lists empty
+    SCOPED_TRACE("variant " + std::to_string(i));
+
+    StoredDelivery d = FullDelivery();
+    d.event.summary = o;
+    d.event.labels = sparse ? std::map<std::string, std::string>{}
+                            : decltype(d.event.labels){{"k" + o, o}, {"team", "x"}};
+    d.event.since = sparse ? std::nullopt : d.event.since;
+    d.record.external_ref = o;
+    d.sending_by = o;
+    d.sending_since = sparse ? std::nullopt : d.sending_since;
+    d.record.delivered_at = sparse ? std::nullopt : d.record.delivered_at;
+    if (sparse) d.record.last_response.reset();
+    if (i == 2) d.record.last_response->retry_after.reset();
+    const std::string delivery = EncodeStoredDelivery(d);
+    ordered_json listed = ordered_json::parse(EncodeDeliveryList({d}))["items"][0];
+    EXPECT_EQ(NlohmannDump(listed["event"]), EncodeNotifyEvent(d.event));
+    if (d.record.last_response) {
+      EXPECT_EQ(NlohmannDump(listed["last_response"]),
+                EncodeDeliveryAttempt(*d.record.last_response));
+    }
+    listed.erase("version");
+    EXPECT_EQ(NlohmannDump(listed), delivery);
+
+    NotifyLogRecord log = FullLog();
+    log.entry.last_state = o;
+    log.last_event = d.event;
+    log.next_repeat_at = sparse ? std::nullopt : log.next_repeat_at;
+    log.entry.last_sent_at = sparse ? std::nullopt : log.entry.last_sent_at;
+    const std::string entry = EncodeNotifyLogRecord(log);
+    ordered_json replied = ordered_json::parse(EncodeNotifyLogReply(log))["record"];
+    replied.erase("version");
+    replied.erase("updated_at");
+    EXPECT_EQ(NlohmannDump(replied), entry);
+
+    RoutingRecord r = FullRouting();
+    r.decision.reason = o;
+    r.targets[1].detail = o;
+    if (sparse) {
+      r.decision.verdicts.clear();
+      r.decision.matched_rules.clear();
+      r.decision.targets.clear();
+      r.targets.clear();
+    } else {
+      r.decision.matched_rules.push_back(o);
+    }
+    const std::string routing = EncodeRoutingRecord(r);
+    const ports::platform::EventNotifications event{
+        .deliveries = sparse ? std::vector<StoredDelivery>{} : std::vector<StoredDelivery>{d, d},
+        .logs = {{.record = log, .expected_version = 2}},
+        .routing = r};
+    for (const std::string& text :
+         {delivery, entry, routing, EncodeDeliveryPut(d, 3), EncodeEventNotificationsItem(event)}) {
+      EXPECT_EQ(NlohmannDump(ordered_json::parse(text)), text);
+    }
+    if (o.find('\xff') == std::string::npos) {  // valid UTF-8 comes back unchanged
+      auto back = DecodeRoutingRecord(routing);
+      ASSERT_TRUE(back.has_value()) << Why(back);
+      EXPECT_TRUE(Same(*back, r));
+      auto batch = DecodeEventNotificationsBatch(
+          "{\"events\":[" + EncodeEventNotificationsItem(event) + "]}",
+          ports::platform::kMaxNotifyBatchItems);
+      ASSERT_TRUE(batch.has_value()) << Why(batch);
+      ASSERT_EQ(batch->size(), 1u);
+      ASSERT_EQ((*batch)[0].deliveries.size(), event.deliveries.size());
+      for (const StoredDelivery& got : (*batch)[0].deliveries) {
+        StoredDelivery want = d;
+        want.version = 0;
+        EXPECT_TRUE(Same(got, want));
+      }
+      EXPECT_TRUE(Same((*batch)[0].routing, r));
+    }
+  }
+}
+
+// Verifies the deliveries batch answer: only each stored item's new version (and each failed
+// item's error) goes back; the decoder completes the request's deliveries with those versions
+// and refuses an answer that does not fit the request (count, a version not moved on, a version
+// beside an error).
+TEST(NotificationCodec, DeliveryBatchAnswerCarriesVersionsOnly) {
+  StoredDelivery a = FullDelivery();
+  StoredDelivery b = FullDelivery();
+  b.record.idempotency_key = "other-key";
+  const std::vector<ports::platform::DeliveryPut> request = {
+      {.delivery = a, .expected_version = 3}, {.delivery = b, .expected_version = 1}};
+  StoredDelivery stored_a = a;
+  stored_a.version = 4;
+  const std::vector<Result<StoredDelivery>> results = {
+      stored_a, Unexpected(ErrorCode::kConflict, "version moved on")};
+  const std::string body = EncodeDeliveryPutBatchResult(results);
+  EXPECT_EQ(body, R"({"items":[{"version":4,"error":null},{"version":null,"error":)"
+                  R"({"code":"conflict","message":"version moved on"}}]})");
+  auto decoded = DecodeDeliveryPutBatchResult(body, request);
+  ASSERT_TRUE(decoded.has_value()) << Why(decoded);
+  ASSERT_EQ(decoded->size(), 2u);
+  ASSERT_TRUE((*decoded)[0].has_value());
+  EXPECT_TRUE(Same(*(*decoded)[0], stored_a));
+  ASSERT_FALSE((*decoded)[1].has_value());
+  EXPECT_EQ((*decoded)[1].error().code, ErrorCode::kConflict);
+  EXPECT_EQ((*decoded)[1].error().message, "version moved on");
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"items":[{"version":4,"error":null}]})", "items: has 1 items, not 2"},
+      {R"({"items":[{"version":3,"error":null},{"version":2,"error":null}]})",
+       "items[0].version: "},
+      {R"({"items":[{"version":4,"error":null},{"version":2,"error":{"code":"conflict",)"
+       R"("message":"m"}}]})",
+       "items[1].version: must be null beside an error"},
+      {R"({"items":[{"version":4,"error":null},{"error":null}]})", "items[1].version: required"},
+      {R"({"items":[{"version":4,"error":null,"delivery":{}},{"version":2,"error":null}]})",
+       "items[0].delivery: unknown field"},
+  };
+  for (const auto& [answer, prefix] : bad) {
+    auto r = DecodeDeliveryPutBatchResult(answer, request);
+    ASSERT_FALSE(r.has_value()) << answer;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.error().message.rfind(prefix, 0), 0u) << prefix << " vs " << r.error().message;
+  }
+}
+
 // Verifies the viewer's view: every rule's verdict, each target's decision, the delivery with
 // state "sending" while claimed, its attempts in order, and nothing of the event's text.
 TEST(NotificationCodec, ViewExplainsWithoutTheEventText) {

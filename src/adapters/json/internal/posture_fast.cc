@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "adapters/json/codec.h"
+#include "adapters/json/internal/writer.h"
 #include "core/common/json_string.h"
 #include "core/common/time.h"
 #include "core/contracts/envelope.h"
@@ -42,20 +43,12 @@ constexpr int kMaxCanonicalDepth = 8;
 
 // ---- Encoders ----------------------------------------------------------------------------------
 
-void Key(std::string& out, std::string_view key, bool first = false) {
-  if (!first) out += ',';
-  out += '"';
-  out += key;  // member names are plain ASCII
-  out += "\":";
-}
-
-void Str(std::string& out, std::string_view s) { AppendJsonString(out, s); }
-
-void Int(std::string& out, int64_t v) {
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, p);
-}
+using writer::Bool;
+using writer::Int;
+using writer::Key;
+using writer::Str;
+using writer::Time;
+using writer::TimeOrNull;
 
 // As nlohmann's serializer writes a double: shortest round trip, ".0" on integral values, null
 // when not finite.
@@ -67,23 +60,6 @@ void Double(std::string& out, double v) {
   char buf[64];
   char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, end);
-}
-
-void Bool(std::string& out, bool v) { out += v ? "true" : "false"; }
-
-// FormatRfc3339's text, quoted.
-void Time(std::string& out, Timestamp t) {
-  out += '"';
-  AppendRfc3339(out, t);
-  out += '"';
-}
-
-void TimeOrNull(std::string& out, const std::optional<Timestamp>& t) {
-  if (t) {
-    Time(out, *t);
-  } else {
-    out += "null";
-  }
 }
 
 void Hex64(std::string& out, uint64_t v) {
