@@ -3,11 +3,14 @@
 #include "adapters/json/notification_codec.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
 #include "adapters/json/codec.h"
+#include "adapters/json/internal/notification_fast.h"
 #include "adapters/json/internal/reader.h"
+#include "adapters/json/internal/scanner.h"
 #include "adapters/json/internal/writer.h"
 #include "core/validation/field_path.h"
 
@@ -780,6 +783,186 @@ void AppendRouting(std::string& out, const RoutingRecord& rec) {
   out += "]}";
 }
 
+// ---- Fast-path readers -----------------------------------------------------------------
+// One pass, no DOM, over a delivery document as the writers above write it (members in any
+// order, any whitespace): every member once, none unknown, every value of the type and within
+// the bounds the strict readers check. Anything else gives false, and the caller hands the
+// text to the strict readers, which accept it too or name the error: the fast path can change
+// speed, never an answer (NotificationCodec.FastDeliveryPathAgreesWithTheStrictReaders).
+
+using internal::scan::Members;
+using internal::scan::Scanner;
+
+bool KeyValue(Scanner& sc, std::string& s) {
+  return sc.String(s) && s.size() <= kMaxNotifyKeyBytes;
+}
+bool TextValue(Scanner& sc, std::string& s) {
+  return sc.String(s) && s.size() <= kMaxNotifyTextBytes;
+}
+
+bool FastStringMap(Scanner& sc, std::map<std::string, std::string>& m) {
+  m.clear();
+  return internal::scan::KeyedObject(sc, [&](std::string key) {
+    std::string value;
+    return m.size() < kMaxNotifyMapEntries && !key.empty() && key.size() <= kMaxNotifyKeyBytes &&
+           TextValue(sc, value) && m.emplace(std::move(key), std::move(value)).second;
+  });
+}
+
+bool FastEvent(Scanner& sc, NotifyEvent& e) {
+  static constexpr std::string_view kNames[] = {
+      "event_id",    "event_type", "ts",    "asset_key", "severity", "labels", "environment",
+      "problem_key", "status",     "state", "summary",   "details",  "since",  "link"};
+  Members m(kNames);
+  return internal::scan::Object(
+             sc,
+             [&](std::string_view key) {
+               switch (m.Take(key)) {
+                 case 0:
+                   return KeyValue(sc, e.event_id);
+                 case 1:
+                   return KeyValue(sc, e.event_type);
+                 case 2:
+                   return internal::scan::TimeValue(sc, e.ts);
+                 case 3:
+                   return KeyValue(sc, e.asset_key);
+                 case 4:
+                   return internal::scan::NamedValue(sc, core::model::ParseSeverity, e.severity);
+                 case 5:
+                   return FastStringMap(sc, e.labels);
+                 case 6:
+                   return KeyValue(sc, e.environment);
+                 case 7:
+                   return KeyValue(sc, e.problem_key);
+                 case 8:
+                   return internal::scan::NamedValue(sc, ParseProblemStatus, e.status);
+                 case 9:
+                   return KeyValue(sc, e.state);
+                 case 10:
+                   return TextValue(sc, e.summary);
+                 case 11:
+                   return FastStringMap(sc, e.details);
+                 case 12:
+                   return internal::scan::NullableTime(sc, e.since);
+                 case 13:
+                   return TextValue(sc, e.link);
+                 default:
+                   return false;
+               }
+             }) &&
+         m.Complete();
+}
+
+bool FastAttempt(Scanner& sc, LastResponse& a) {
+  static constexpr std::string_view kNames[] = {"status", "class", "detail", "retry_after_ms"};
+  Members m(kNames);
+  return internal::scan::Object(sc,
+                                [&](std::string_view key) {
+                                  switch (m.Take(key)) {
+                                    case 0:
+                                      return internal::scan::IntIn(sc, 0, 999, a.status);
+                                    case 1:
+                                      return internal::scan::NamedValue(sc, ParseResponseClass,
+                                                                        a.response_class);
+                                    case 2:
+                                      return TextValue(sc, a.detail);
+                                    case 3: {
+                                      if (sc.Null()) {
+                                        a.retry_after.reset();
+                                        return true;
+                                      }
+                                      int64_t ms = 0;
+                                      if (!internal::scan::IntIn(sc, 0, kMaxCount, ms))
+                                        return false;
+                                      a.retry_after = Duration(ms);
+                                      return true;
+                                    }
+                                    default:
+                                      return false;
+                                  }
+                                }) &&
+         m.Complete();
+}
+
+// A delivery document; with_version: the reply form (version required, 1..).
+bool FastDelivery(Scanner& sc, StoredDelivery& d, bool with_version) {
+  static constexpr std::string_view kNames[] = {"idempotency_key",
+                                                "event_id",
+                                                "channel",
+                                                "problem_key",
+                                                "state",
+                                                "attempts",
+                                                "created_at",
+                                                "last_attempt_at",
+                                                "next_attempt_at",
+                                                "delivered_at",
+                                                "last_response",
+                                                "external_ref",
+                                                "rule",
+                                                "notify_reason",
+                                                "sending_since",
+                                                "sending_by",
+                                                "event",
+                                                "version"};
+  constexpr int kVersion = 17;
+  DeliveryRecord& rec = d.record;
+  Members m(kNames);
+  return internal::scan::Object(sc,
+                                [&](std::string_view key) {
+                                  switch (m.Take(key)) {
+                                    case 0:
+                                      return KeyValue(sc, rec.idempotency_key);
+                                    case 1:
+                                      return KeyValue(sc, rec.event_id);
+                                    case 2:
+                                      return KeyValue(sc, rec.channel);
+                                    case 3:
+                                      return KeyValue(sc, rec.problem_key);
+                                    case 4:
+                                      return internal::scan::NamedValue(
+                                          sc, core::model::ParseDeliveryState, rec.state);
+                                    case 5:
+                                      return internal::scan::IntIn(sc, 0, kMaxInt, rec.attempts);
+                                    case 6:
+                                      return internal::scan::TimeValue(sc, rec.created_at);
+                                    case 7:
+                                      return internal::scan::NullableTime(sc, rec.last_attempt_at);
+                                    case 8:
+                                      return internal::scan::NullableTime(sc, rec.next_attempt_at);
+                                    case 9:
+                                      return internal::scan::NullableTime(sc, rec.delivered_at);
+                                    case 10: {
+                                      if (sc.Null()) {
+                                        rec.last_response.reset();
+                                        return true;
+                                      }
+                                      LastResponse a;
+                                      if (!FastAttempt(sc, a)) return false;
+                                      rec.last_response = std::move(a);
+                                      return true;
+                                    }
+                                    case 11:
+                                      return TextValue(sc, rec.external_ref);
+                                    case 12:
+                                      return KeyValue(sc, d.rule);
+                                    case 13:
+                                      return KeyValue(sc, d.notify_reason);
+                                    case 14:
+                                      return internal::scan::NullableTime(sc, d.sending_since);
+                                    case 15:
+                                      return KeyValue(sc, d.sending_by);
+                                    case 16:
+                                      return FastEvent(sc, d.event);
+                                    case kVersion:
+                                      return with_version &&
+                                             internal::scan::IntIn(sc, 1, kMaxCount, d.version);
+                                    default:
+                                      return false;
+                                  }
+                                }) &&
+         m.Complete(with_version ? 0 : uint64_t{1} << kVersion);
+}
+
 // Writes a document with `append` into a string sized for it.
 template <typename Append>
 std::string Written(size_t reserve, Append&& append) {
@@ -790,6 +973,60 @@ std::string Written(size_t reserve, Append&& append) {
 }
 
 }  // namespace
+
+// ---- Fast paths (internal/notification_fast.h) --------------------------------------------
+
+namespace internal {
+
+std::optional<StoredDelivery> FastDecodeStoredDelivery(std::string_view text, bool with_version) {
+  Scanner sc(text);
+  StoredDelivery d;
+  if (!FastDelivery(sc, d, with_version) || !sc.AtEnd()) return std::nullopt;
+  return d;
+}
+
+std::optional<std::vector<ports::platform::DeliveryPut>> FastDecodeDeliveryPutBatch(
+    std::string_view body, size_t max_items) {
+  static constexpr std::string_view kTop[] = {"items"};
+  static constexpr std::string_view kItem[] = {"expected_version", "delivery"};
+  Scanner sc(body);
+  Members top(kTop);
+  std::vector<ports::platform::DeliveryPut> out;
+  std::set<std::string_view> keys;
+  auto item = [&] {
+    ports::platform::DeliveryPut put;
+    Members m(kItem);
+    const bool ok = internal::scan::Object(sc,
+                                           [&](std::string_view key) {
+                                             switch (m.Take(key)) {
+                                               case 0:
+                                                 return internal::scan::IntIn(sc, 0, kMaxCount,
+                                                                              put.expected_version);
+                                               case 1:
+                                                 return FastDelivery(sc, put.delivery, false);
+                                               default:
+                                                 return false;
+                                             }
+                                           }) &&
+                    m.Complete() && !put.delivery.record.idempotency_key.empty();
+    if (!ok) return false;
+    out.push_back(std::move(put));
+    return true;
+  };
+  const bool ok = internal::scan::Object(sc,
+                                         [&](std::string_view key) {
+                                           return top.Take(key) == 0 &&
+                                                  internal::scan::Array(sc, max_items, item);
+                                         }) &&
+                  top.Complete() && sc.AtEnd() && !out.empty();
+  if (!ok) return std::nullopt;
+  for (const auto& put : out) {
+    if (!keys.insert(put.delivery.record.idempotency_key).second) return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace internal
 
 // ---- Documents -------------------------------------------------------------------------------
 
@@ -818,6 +1055,7 @@ std::string EncodeStoredDelivery(const StoredDelivery& delivery) {
   return Written(1024, [&](std::string& out) { AppendDelivery(out, delivery, false); });
 }
 Result<StoredDelivery> DecodeStoredDelivery(std::string_view text) {
+  if (auto fast = internal::FastDecodeStoredDelivery(text, false)) return *std::move(fast);
   return DecodeDocument(text, ReadDeliveryDocument);
 }
 
@@ -973,6 +1211,7 @@ std::string EncodeDeliveryReply(const StoredDelivery& delivery) {
 }
 
 Result<StoredDelivery> DecodeDeliveryReply(std::string_view body) {
+  if (auto fast = internal::FastDecodeStoredDelivery(body, true)) return *std::move(fast);
   return DecodeDocument(body, ReadDeliveryReply);
 }
 
@@ -1101,6 +1340,7 @@ Result<ports::platform::NotifyLogPut> ReadLogPut(const Json& value, const std::s
 
 Result<std::vector<ports::platform::DeliveryPut>> DecodeDeliveryPutBatch(std::string_view body,
                                                                          size_t max_items) {
+  if (auto fast = internal::FastDecodeDeliveryPutBatch(body, max_items)) return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
   SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"items"}));

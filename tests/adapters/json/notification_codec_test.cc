@@ -10,6 +10,8 @@
 #include <tuple>
 #include <vector>
 
+#include "adapters/json/internal/notification_fast.h"
+
 namespace secplat::adapters::json {
 namespace {
 
@@ -654,6 +656,155 @@ TEST(NotificationCodec, DirectWritersWriteTheDomBytes) {
       }
       EXPECT_TRUE(Same((*batch)[0].routing, r));
     }
+  }
+}
+
+// Deliveries with odd strings (escapes, replaced bad UTF-8) and with optional members unset.
+std::vector<StoredDelivery> OddDeliveries() {
+  const std::vector<std::string> odd = {"",
+                                        "tab\there",
+                                        "quote\"back\\slash",
+                                        "ctl\x01\x1f",
+                                        "caf\xc3\xa9",
+                                        "bad\xff utf8",
+                                        "\xe2\x82\xac/slash"};
+  std::vector<StoredDelivery> out;
+  for (size_t i = 0; i < odd.size(); ++i) {
+    StoredDelivery d = FullDelivery();
+    d.record.idempotency_key += std::to_string(i);
+    d.event.summary = odd[i];
+    d.event.labels["k" + odd[i]] = odd[i];
+    d.sending_by = odd[i];
+    if (i % 2 == 1) {
+      d.record.last_response.reset();
+      d.sending_since.reset();
+      d.event.since.reset();
+      d.event.details.clear();
+    }
+    if (i == 2) d.record.last_response->retry_after.reset();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// Verifies the delivery fast paths (internal/notification_fast.h): they accept every written
+// document in any layout and give exactly what the strict readers give; for every one-byte
+// corruption they either give what the strict readers give or step aside; and they step aside
+// for each defect the strict readers refuse, so the answer (an error message included) is
+// always the strict readers'.
+TEST(NotificationCodec, FastDeliveryPathAgreesWithTheStrictReaders) {
+  using nlohmann::ordered_json;
+  // The strict readers alone: the list and PUT bodies are read through the DOM only.
+  auto strict_reply = [](const std::string& text) -> Result<StoredDelivery> {
+    auto list = DecodeDeliveryList("{\"items\":[" + text + "],\"next_cursor\":null}");
+    if (!list) return Unexpected(list.error());
+    if (list->size() != 1) return Unexpected(ErrorCode::kInvalidArgument, "not one item");
+    return (*list)[0];
+  };
+  auto strict_document = [](const std::string& text) -> Result<StoredDelivery> {
+    auto put = DecodeDeliveryPut("{\"expected_version\":1,\"delivery\":" + text + "}");
+    if (!put) return Unexpected(put.error());
+    return put->delivery;
+  };
+  int corruptions_accepted = 0;
+  for (const StoredDelivery& d : OddDeliveries()) {
+    const std::string doc = EncodeStoredDelivery(d);
+    const std::string reply = EncodeDeliveryReply(d);
+    const ordered_json tree = ordered_json::parse(reply);
+    const std::vector<std::string> layouts = {reply, tree.dump(2),
+                                              nlohmann::json::parse(reply).dump()};  // sorted
+    for (const std::string& text : layouts) {
+      auto fast = internal::FastDecodeStoredDelivery(text, true);
+      auto strict = strict_reply(text);
+      ASSERT_TRUE(fast.has_value()) << text;
+      ASSERT_TRUE(strict.has_value()) << Why(strict);
+      EXPECT_TRUE(Same(*fast, *strict));
+    }
+    auto fast_doc = internal::FastDecodeStoredDelivery(doc, false);
+    auto strict_doc = strict_document(doc);
+    ASSERT_TRUE(fast_doc.has_value());
+    ASSERT_TRUE(strict_doc.has_value()) << Why(strict_doc);
+    EXPECT_TRUE(Same(*fast_doc, *strict_doc));
+    EXPECT_FALSE(internal::FastDecodeStoredDelivery(doc, true).has_value());  // no version
+    EXPECT_FALSE(internal::FastDecodeStoredDelivery(reply, false).has_value());
+
+    for (size_t at = 0; at < reply.size(); ++at) {
+      for (char c : std::string("\"}]{,:0 9x\\\xff-n")) {
+        if (reply[at] == c) continue;
+        std::string bad = reply;
+        bad[at] = c;
+        auto fast = internal::FastDecodeStoredDelivery(bad, true);
+        if (!fast) continue;
+        ++corruptions_accepted;
+        auto strict = strict_reply(bad);
+        ASSERT_TRUE(strict.has_value()) << bad << "\n" << Why(strict);
+        EXPECT_TRUE(Same(*fast, *strict)) << bad;
+      }
+    }
+  }
+  EXPECT_GT(corruptions_accepted, 100);  // digits of times and numbers, letters of strings
+
+  // Defects the strict readers refuse: the fast path steps aside for each.
+  const std::string good = EncodeStoredDelivery(FullDelivery());
+  auto with = [&](std::string_view from, std::string_view to) {
+    std::string t = good;
+    const size_t at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? t : t.replace(at, from.size(), to);
+  };
+  const std::vector<std::string> defects = {
+      with("\"rule\":\"pages\",", ""),                                    // missing member
+      with("\"rule\":\"pages\",", "\"rule\":\"pages\",\"rule\":\"x\","),  // repeated member
+      with("\"rule\":\"pages\",", "\"rule\":\"pages\",\"extra\":1,"),     // unknown member
+      with("\"attempts\":3", "\"attempts\":-1"),
+      with("\"attempts\":3", "\"attempts\":3.0"),
+      with("\"attempts\":3", "\"attempts\":\"3\""),
+      with("\"state\":\"retrying\"", "\"state\":\"lost\""),
+      with("\"rule\":\"pages\"", "\"rule\":\"" + std::string(1025, 'r') + "\""),
+      with("\"summary\":\"", "\"summary\":\"" + std::string(8193, 's')),
+      with("\"team\":\"payments\"", "\"\":\"payments\""),
+      with("\"team\":\"payments\"", "\"team\":\"a\",\"team\":\"b\""),
+      with("\"sending_by\":\"notifier-1\"", "\"sending_by\":\"a\\u0000b\""),
+      with("\"sending_by\":\"notifier-1\"", "\"sending_by\":null"),
+      with("\"created_at\":\"", "\"created_at\":\"x"),
+      with("\"retry_after_ms\":30000", "\"retry_after_ms\":-5"),
+      good + " {}",
+      good.substr(0, good.size() - 1),
+  };
+  for (size_t i = 0; i < defects.size(); ++i) {
+    EXPECT_FALSE(internal::FastDecodeStoredDelivery(defects[i], false).has_value()) << i;
+    auto answer = DecodeStoredDelivery(defects[i]);
+    auto strict = strict_document(defects[i]);
+    EXPECT_EQ(answer.has_value(), strict.has_value()) << i;
+  }
+
+  // The PUT batch: what the strict reader gives (forced by an escaped member name, which the
+  // fast path leaves to it); a repeated or empty key, or no item, steps aside.
+  const std::vector<StoredDelivery> ds = OddDeliveries();
+  std::string body = "{\"items\":[";
+  for (size_t i = 0; i < ds.size(); ++i) {
+    if (i > 0) body += ',';
+    body += EncodeDeliveryPutBatchItem({.delivery = ds[i], .expected_version = int64_t(i)});
+  }
+  body += "]}";
+  auto fast = internal::FastDecodeDeliveryPutBatch(body, 1000);
+  std::string escaped = body;
+  escaped.replace(escaped.find("\"items\""), 7, "\"item\\u0073\"");
+  auto strict = DecodeDeliveryPutBatch(escaped, 1000);
+  ASSERT_TRUE(fast.has_value());
+  ASSERT_TRUE(strict.has_value()) << Why(strict);
+  ASSERT_EQ(fast->size(), strict->size());
+  for (size_t i = 0; i < fast->size(); ++i) {
+    EXPECT_EQ((*fast)[i].expected_version, (*strict)[i].expected_version);
+    EXPECT_TRUE(Same((*fast)[i].delivery, (*strict)[i].delivery));
+  }
+  EXPECT_FALSE(internal::FastDecodeDeliveryPutBatch(body, ds.size() - 1).has_value());
+  const std::string item = EncodeDeliveryPutBatchItem({.delivery = ds[0], .expected_version = 1});
+  for (const std::string& b :
+       {"{\"items\":[" + item + "," + item + "]}", std::string("{\"items\":[]}"),
+        "{\"items\":[" + item + "],\"x\":1}"}) {
+    EXPECT_FALSE(internal::FastDecodeDeliveryPutBatch(b, 1000).has_value()) << b;
+    EXPECT_FALSE(DecodeDeliveryPutBatch(b, 1000).has_value()) << b;
   }
 }
 

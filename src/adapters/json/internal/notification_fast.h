@@ -1,0 +1,29 @@
+// Internal to adapters/json (and its tests): the fast paths of the delivery documents, defined
+// in notification_codec.cc. Each accepts a document only when it is well-formed JSON of exactly
+// the expected shape (every member once, none unknown, every value of the type and within the
+// bounds the strict readers check) and returns nullopt for anything else; the public decoders
+// then run the strict readers, which accept it too or name the error. So a fast path can change
+// speed, never an answer.
+#ifndef SECPLAT_ADAPTERS_JSON_INTERNAL_NOTIFICATION_FAST_H_
+#define SECPLAT_ADAPTERS_JSON_INTERNAL_NOTIFICATION_FAST_H_
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "ports/platform/notifications.h"
+
+namespace secplat::adapters::json::internal {
+
+// A delivery document (EncodeStoredDelivery) or, with_version, a reply (EncodeDeliveryReply).
+std::optional<ports::platform::StoredDelivery> FastDecodeStoredDelivery(std::string_view text,
+                                                                        bool with_version);
+// PUT /api/v1/deliveries/batch's body: 1..max_items items, idempotency keys non-empty and
+// distinct.
+std::optional<std::vector<ports::platform::DeliveryPut>> FastDecodeDeliveryPutBatch(
+    std::string_view body, size_t max_items);
+
+}  // namespace secplat::adapters::json::internal
+
+#endif  // SECPLAT_ADAPTERS_JSON_INTERNAL_NOTIFICATION_FAST_H_
