@@ -963,6 +963,231 @@ bool FastDelivery(Scanner& sc, StoredDelivery& d, bool with_version) {
          m.Complete(with_version ? 0 : uint64_t{1} << kVersion);
 }
 
+// A notification-log document; with_version: the reply form (version and updated_at).
+bool FastLog(Scanner& sc, NotifyLogRecord& rec, bool with_version) {
+  static constexpr std::string_view kNames[] = {"channel",        "problem_key",  "last_status",
+                                                "last_severity",  "last_state",   "last_event_id",
+                                                "last_event_ts",  "last_sent_at", "last_event",
+                                                "next_repeat_at", "version",      "updated_at"};
+  constexpr uint64_t kVersioned = (uint64_t{1} << 10) | (uint64_t{1} << 11);
+  core::notify::NotifyLogEntry& e = rec.entry;
+  Members m(kNames);
+  return internal::scan::Object(
+             sc,
+             [&](std::string_view key) {
+               switch (m.Take(key)) {
+                 case 0:
+                   return KeyValue(sc, e.channel);
+                 case 1:
+                   return KeyValue(sc, e.problem_key);
+                 case 2:
+                   return internal::scan::NamedValue(sc, ParseProblemStatus, e.last_status);
+                 case 3:
+                   return internal::scan::NamedValue(sc, core::model::ParseSeverity,
+                                                     e.last_severity);
+                 case 4:
+                   return KeyValue(sc, e.last_state);
+                 case 5:
+                   return KeyValue(sc, e.last_event_id);
+                 case 6:
+                   return internal::scan::TimeValue(sc, e.last_event_ts);
+                 case 7:
+                   return internal::scan::NullableTime(sc, e.last_sent_at);
+                 case 8:
+                   return FastEvent(sc, rec.last_event);
+                 case 9:
+                   return internal::scan::NullableTime(sc, rec.next_repeat_at);
+                 case 10:
+                   return with_version && internal::scan::IntIn(sc, 1, kMaxCount, rec.version);
+                 case 11:
+                   return with_version && internal::scan::TimeValue(sc, rec.updated_at);
+                 default:
+                   return false;
+               }
+             }) &&
+         m.Complete(with_version ? 0 : kVersioned);
+}
+
+bool FastVerdict(Scanner& sc, core::notify::RuleVerdict& v) {
+  static constexpr std::string_view kNames[] = {"rule", "evaluated", "matched", "reason"};
+  Members m(kNames);
+  return internal::scan::Object(sc,
+                                [&](std::string_view key) {
+                                  switch (m.Take(key)) {
+                                    case 0:
+                                      return KeyValue(sc, v.rule);
+                                    case 1:
+                                      return sc.Boolean(v.evaluated);
+                                    case 2:
+                                      return sc.Boolean(v.matched);
+                                    case 3:
+                                      return TextValue(sc, v.reason);
+                                    default:
+                                      return false;
+                                  }
+                                }) &&
+         m.Complete();
+}
+
+bool FastRouteTarget(Scanner& sc, core::notify::RouteTarget& t) {
+  static constexpr std::string_view kNames[] = {"channel", "rule", "repeat_interval_ms",
+                                                "send_resolved"};
+  Members m(kNames);
+  return internal::scan::Object(sc,
+                                [&](std::string_view key) {
+                                  switch (m.Take(key)) {
+                                    case 0:
+                                      return KeyValue(sc, t.channel);
+                                    case 1:
+                                      return KeyValue(sc, t.rule);
+                                    case 2: {
+                                      int64_t ms = 0;
+                                      if (!internal::scan::IntIn(sc, 0, kMaxCount, ms))
+                                        return false;
+                                      t.repeat_interval = Duration(ms);
+                                      return true;
+                                    }
+                                    case 3:
+                                      return sc.Boolean(t.send_resolved);
+                                    default:
+                                      return false;
+                                  }
+                                }) &&
+         m.Complete();
+}
+
+bool FastDecision(Scanner& sc, core::notify::RoutingDecision& d) {
+  static constexpr std::string_view kNames[] = {"verdicts", "matched_rules", "targets", "reason"};
+  Members m(kNames);
+  return internal::scan::Object(sc,
+                                [&](std::string_view key) {
+                                  switch (m.Take(key)) {
+                                    case 0:
+                                      return internal::scan::Array(sc, kMaxNotifyListItems, [&] {
+                                        return FastVerdict(sc, d.verdicts.emplace_back());
+                                      });
+                                    case 1:
+                                      return internal::scan::Array(sc, kMaxNotifyListItems, [&] {
+                                        return KeyValue(sc, d.matched_rules.emplace_back());
+                                      });
+                                    case 2:
+                                      return internal::scan::Array(sc, kMaxNotifyListItems, [&] {
+                                        return FastRouteTarget(sc, d.targets.emplace_back());
+                                      });
+                                    case 3:
+                                      return TextValue(sc, d.reason);
+                                    default:
+                                      return false;
+                                  }
+                                }) &&
+         m.Complete();
+}
+
+bool FastTarget(Scanner& sc, TargetDecision& t) {
+  static constexpr std::string_view kNames[] = {"channel", "rule",   "send",
+                                                "reason",  "detail", "idempotency_key"};
+  Members m(kNames);
+  return internal::scan::Object(sc,
+                                [&](std::string_view key) {
+                                  switch (m.Take(key)) {
+                                    case 0:
+                                      return KeyValue(sc, t.channel);
+                                    case 1:
+                                      return KeyValue(sc, t.rule);
+                                    case 2:
+                                      return sc.Boolean(t.send);
+                                    case 3:
+                                      return KeyValue(sc, t.reason);
+                                    case 4:
+                                      return TextValue(sc, t.detail);
+                                    case 5:
+                                      return KeyValue(sc, t.idempotency_key);
+                                    default:
+                                      return false;
+                                  }
+                                }) &&
+         m.Complete();
+}
+
+bool FastRouting(Scanner& sc, RoutingRecord& rec) {
+  static constexpr std::string_view kNames[] = {
+      "event_id", "event_type", "asset_key", "problem_key", "decided_at", "decision", "targets"};
+  Members m(kNames);
+  return internal::scan::Object(sc,
+                                [&](std::string_view key) {
+                                  switch (m.Take(key)) {
+                                    case 0:
+                                      return KeyValue(sc, rec.event_id);
+                                    case 1:
+                                      return KeyValue(sc, rec.event_type);
+                                    case 2:
+                                      return KeyValue(sc, rec.asset_key);
+                                    case 3:
+                                      return KeyValue(sc, rec.problem_key);
+                                    case 4:
+                                      return internal::scan::TimeValue(sc, rec.decided_at);
+                                    case 5:
+                                      return FastDecision(sc, rec.decision);
+                                    case 6:
+                                      return internal::scan::Array(sc, kMaxNotifyListItems, [&] {
+                                        return FastTarget(sc, rec.targets.emplace_back());
+                                      });
+                                    default:
+                                      return false;
+                                  }
+                                }) &&
+         m.Complete();
+}
+
+// One event of POST /api/v1/notifications/batch, with the checks DecodeEventNotificationsBatch
+// makes beyond the shape (non-empty keys, the deliveries' event_id is the routing's).
+bool FastEventNotifications(Scanner& sc, ports::platform::EventNotifications& e) {
+  static constexpr std::string_view kNames[] = {"deliveries", "logs", "routing"};
+  static constexpr std::string_view kLogPut[] = {"expected_version", "record"};
+  Members m(kNames);
+  auto log_put = [&] {
+    ports::platform::NotifyLogPut& put = e.logs.emplace_back();
+    Members lm(kLogPut);
+    return internal::scan::Object(sc,
+                                  [&](std::string_view key) {
+                                    switch (lm.Take(key)) {
+                                      case 0:
+                                        return internal::scan::IntIn(sc, 0, kMaxCount,
+                                                                     put.expected_version);
+                                      case 1:
+                                        return FastLog(sc, put.record, false);
+                                      default:
+                                        return false;
+                                    }
+                                  }) &&
+           lm.Complete() && !put.record.entry.channel.empty() &&
+           !put.record.entry.problem_key.empty();
+  };
+  if (!internal::scan::Object(sc,
+                              [&](std::string_view key) {
+                                switch (m.Take(key)) {
+                                  case 0:
+                                    return internal::scan::Array(sc, kMaxNotifyListItems, [&] {
+                                      return FastDelivery(sc, e.deliveries.emplace_back(), false);
+                                    });
+                                  case 1:
+                                    return internal::scan::Array(sc, kMaxNotifyListItems, log_put);
+                                  case 2:
+                                    return FastRouting(sc, e.routing);
+                                  default:
+                                    return false;
+                                }
+                              }) ||
+      !m.Complete() || e.routing.event_id.empty())
+    return false;
+  for (const StoredDelivery& d : e.deliveries) {
+    if (d.record.idempotency_key.empty() || d.record.channel.empty() ||
+        d.record.event_id != e.routing.event_id)
+      return false;
+  }
+  return true;
+}
+
 // Writes a document with `append` into a string sized for it.
 template <typename Append>
 std::string Written(size_t reserve, Append&& append) {
@@ -1026,6 +1251,41 @@ std::optional<std::vector<ports::platform::DeliveryPut>> FastDecodeDeliveryPutBa
   return out;
 }
 
+std::optional<NotifyLogRecord> FastDecodeNotifyLogRecord(std::string_view text) {
+  Scanner sc(text);
+  NotifyLogRecord rec;
+  if (!FastLog(sc, rec, false) || !sc.AtEnd()) return std::nullopt;
+  return rec;
+}
+
+std::optional<RoutingRecord> FastDecodeRoutingRecord(std::string_view text) {
+  Scanner sc(text);
+  RoutingRecord rec;
+  if (!FastRouting(sc, rec) || !sc.AtEnd()) return std::nullopt;
+  return rec;
+}
+
+std::optional<std::vector<ports::platform::EventNotifications>> FastDecodeEventNotificationsBatch(
+    std::string_view body, size_t max_items) {
+  static constexpr std::string_view kTop[] = {"events"};
+  Scanner sc(body);
+  Members top(kTop);
+  std::vector<ports::platform::EventNotifications> out;
+  const bool ok = internal::scan::Object(
+                      sc,
+                      [&](std::string_view key) {
+                        return top.Take(key) == 0 && internal::scan::Array(sc, max_items, [&] {
+                                 return FastEventNotifications(sc, out.emplace_back());
+                               });
+                      }) &&
+                  top.Complete() && sc.AtEnd() && !out.empty();
+  if (!ok) return std::nullopt;
+  std::set<std::string_view> ids;
+  for (const auto& e : out) {
+    if (!ids.insert(e.routing.event_id).second) return std::nullopt;
+  }
+  return out;
+}
 }  // namespace internal
 
 // ---- Documents -------------------------------------------------------------------------------
@@ -1041,6 +1301,7 @@ std::string EncodeNotifyLogRecord(const NotifyLogRecord& record) {
   return Written(1024, [&](std::string& out) { AppendLog(out, record, false); });
 }
 Result<NotifyLogRecord> DecodeNotifyLogRecord(std::string_view text) {
+  if (auto fast = internal::FastDecodeNotifyLogRecord(text)) return *std::move(fast);
   return DecodeDocument(text, ReadLogDocument);
 }
 
@@ -1063,6 +1324,7 @@ std::string EncodeRoutingRecord(const RoutingRecord& record) {
   return Written(512, [&](std::string& out) { AppendRouting(out, record); });
 }
 Result<RoutingRecord> DecodeRoutingRecord(std::string_view text) {
+  if (auto fast = internal::FastDecodeRoutingRecord(text)) return *std::move(fast);
   return DecodeDocument(text, ReadRouting);
 }
 
@@ -1470,6 +1732,8 @@ Result<std::vector<std::optional<NotifyLogRecord>>> DecodeNotifyLogBatchGetResul
 
 Result<std::vector<ports::platform::EventNotifications>> DecodeEventNotificationsBatch(
     std::string_view body, size_t max_items) {
+  if (auto fast = internal::FastDecodeEventNotificationsBatch(body, max_items))
+    return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(ObjectReader top, ObjectReader::Open(doc, ""));
   SECPLAT_RETURN_IF_ERROR(top.OnlyKnown({"events"}));

@@ -808,6 +808,123 @@ TEST(NotificationCodec, FastDeliveryPathAgreesWithTheStrictReaders) {
   }
 }
 
+// Verifies the notifications batch fast path (and the log and routing documents'): every
+// written body gives what the strict reader gives; every one-byte corruption of one is either
+// read as the strict reader reads it or left to it; the checks beyond the shape (a repeated
+// event, a delivery of another event, an empty log channel) are left to the strict reader,
+// which names them.
+TEST(NotificationCodec, FastNotificationsBatchAgreesWithTheStrictReader) {
+  // The strict reader alone: an escaped member name is the same JSON, and the fast path leaves
+  // it to the strict reader.
+  auto strict_batch = [](std::string body) {
+    const size_t at = body.find("\"events\"");
+    if (at != std::string::npos) body.replace(at, 8, "\"event\\u0073\"");
+    return DecodeEventNotificationsBatch(body, ports::platform::kMaxNotifyBatchItems);
+  };
+  auto same_events = [](const std::vector<ports::platform::EventNotifications>& a,
+                        const std::vector<ports::platform::EventNotifications>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].deliveries.size() != b[i].deliveries.size() ||
+          a[i].logs.size() != b[i].logs.size() || !Same(a[i].routing, b[i].routing))
+        return false;
+      for (size_t d = 0; d < a[i].deliveries.size(); ++d)
+        if (!Same(a[i].deliveries[d], b[i].deliveries[d])) return false;
+      for (size_t l = 0; l < a[i].logs.size(); ++l)
+        if (a[i].logs[l].expected_version != b[i].logs[l].expected_version ||
+            !Same(a[i].logs[l].record, b[i].logs[l].record))
+          return false;
+    }
+    return true;
+  };
+  std::vector<ports::platform::EventNotifications> events;
+  for (StoredDelivery d : OddDeliveries()) {
+    d.version = 0;
+    RoutingRecord r = FullRouting();
+    r.event_id = d.record.idempotency_key;  // distinct per event
+    d.record.event_id = r.event_id;
+    r.decision.reason = d.event.summary;
+    NotifyLogRecord log = FullLog();
+    log.version = 0;
+    log.updated_at = Timestamp{};
+    log.last_event = d.event;
+    log.entry.last_state = d.sending_by;
+    if (d.event.details.empty()) {  // the sparse variants
+      log.next_repeat_at.reset();
+      r.decision = {};
+      r.targets.clear();
+    }
+    auto fast_log = internal::FastDecodeNotifyLogRecord(EncodeNotifyLogRecord(log));
+    auto strict_log = DecodeNotifyLogPut(
+        "{\"expected_version\":1,\"record\":" + EncodeNotifyLogRecord(log) + "}");
+    ASSERT_TRUE(fast_log.has_value());
+    ASSERT_TRUE(strict_log.has_value()) << Why(strict_log);
+    EXPECT_TRUE(Same(*fast_log, strict_log->record));
+    events.push_back(
+        {.deliveries = {d}, .logs = {{.record = log, .expected_version = 3}}, .routing = r});
+  }
+  auto body_of = [](const std::vector<ports::platform::EventNotifications>& es) {
+    std::string body = "{\"events\":[";
+    for (size_t i = 0; i < es.size(); ++i) {
+      if (i > 0) body += ',';
+      body += EncodeEventNotificationsItem(es[i]);
+    }
+    return body + "]}";
+  };
+  const std::string body = body_of(events);
+  auto fast = internal::FastDecodeEventNotificationsBatch(body, 1000);
+  auto strict = strict_batch(body);
+  ASSERT_TRUE(fast.has_value());
+  ASSERT_TRUE(strict.has_value()) << Why(strict);
+  EXPECT_TRUE(same_events(*fast, *strict));
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto routing = internal::FastDecodeRoutingRecord(EncodeRoutingRecord(events[i].routing));
+    ASSERT_TRUE(routing.has_value());
+    EXPECT_TRUE(Same(*routing, (*strict)[i].routing));
+  }
+  EXPECT_FALSE(internal::FastDecodeEventNotificationsBatch(body, events.size() - 1).has_value());
+
+  int accepted = 0;
+  const std::string one = body_of({events[0]});
+  for (size_t at = 0; at < one.size(); ++at) {
+    for (char c : std::string("\"}]{,:0 9x\\\xff-nt")) {
+      if (one[at] == c) continue;
+      std::string bad = one;
+      bad[at] = c;
+      auto f = internal::FastDecodeEventNotificationsBatch(bad, 1000);
+      if (!f) continue;
+      ++accepted;
+      auto st = strict_batch(bad);
+      ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
+      EXPECT_TRUE(same_events(*f, *st)) << bad;
+    }
+  }
+  EXPECT_GT(accepted, 100);
+
+  auto repeated = events;
+  repeated[1].routing.event_id = repeated[0].routing.event_id;
+  repeated[1].deliveries[0].record.event_id = repeated[0].routing.event_id;
+  auto other_event = events;
+  other_event[0].deliveries[0].record.event_id = "another";
+  auto no_channel = events;
+  no_channel[0].logs[0].record.entry.channel.clear();
+  auto no_key = events;
+  no_key[0].deliveries[0].record.idempotency_key.clear();
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {body_of(repeated), "events[1].routing.event_id: duplicate of events[0]"},
+      {body_of(other_event), "events[0].deliveries[0].event_id: must be the routing's event_id"},
+      {body_of(no_channel), "events[0].logs[0].record.channel: must not be empty"},
+      {body_of(no_key), "events[0].deliveries[0].idempotency_key: must not be empty"},
+      {"{\"events\":[]}", "events: must contain 1 to"},
+  };
+  for (const auto& [b, prefix] : refused) {
+    EXPECT_FALSE(internal::FastDecodeEventNotificationsBatch(b, 1000).has_value()) << prefix;
+    auto r = DecodeEventNotificationsBatch(b, 1000);
+    ASSERT_FALSE(r.has_value()) << prefix;
+    EXPECT_EQ(r.error().message.rfind(prefix, 0), 0u) << r.error().message;
+  }
+}
+
 // Verifies the deliveries batch answer: only each stored item's new version (and each failed
 // item's error) goes back; the decoder completes the request's deliveries with those versions
 // and refuses an answer that does not fit the request (count, a version not moved on, a version

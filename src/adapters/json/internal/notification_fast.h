@@ -24,6 +24,17 @@ std::optional<ports::platform::StoredDelivery> FastDecodeStoredDelivery(std::str
 std::optional<std::vector<ports::platform::DeliveryPut>> FastDecodeDeliveryPutBatch(
     std::string_view body, size_t max_items);
 
+// A notification-log document (EncodeNotifyLogRecord) and a routing record
+// (EncodeRoutingRecord).
+std::optional<ports::platform::NotifyLogRecord> FastDecodeNotifyLogRecord(std::string_view text);
+std::optional<ports::platform::RoutingRecord> FastDecodeRoutingRecord(std::string_view text);
+// POST /api/v1/notifications/batch's body: 1..max_items events, each with the checks
+// DecodeEventNotificationsBatch makes (routing event_id non-empty and distinct across events;
+// each delivery's idempotency key and channel non-empty, its event_id the routing's; each log
+// entry's channel and problem key non-empty).
+std::optional<std::vector<ports::platform::EventNotifications>> FastDecodeEventNotificationsBatch(
+    std::string_view body, size_t max_items);
+
 }  // namespace secplat::adapters::json::internal
 
 #endif  // SECPLAT_ADAPTERS_JSON_INTERNAL_NOTIFICATION_FAST_H_
