@@ -561,6 +561,50 @@ TYPED_TEST(NotificationStoreContract, PutDeliveryCompareAndSetWithAttempt) {
   EXPECT_EQ(this->Attempts("ntf_1").size(), 1u);
 }
 
+// Verifies what a delivery is about (event_id, channel, asset_key, created_at) is fixed at
+// creation: a put changing any of them is kInvalidArgument naming the field, alone or in a
+// batch, and changes nothing; the version and state checks come first.
+TYPED_TEST(NotificationStoreContract, PutDeliveryKeepsWhatTheDeliveryIsAbout) {
+  const StoredDeliveryRow row =
+      this->MustCreate(MakeDelivery("ntf_id", "evt_1", "slack-ops"), At(1));
+  auto with = [&](auto change) {
+    StoredDeliveryRow r = row;
+    r.state = DeliveryState::kRetrying;
+    r.document = Doc("changed");
+    change(r);
+    return r;
+  };
+  const std::vector<std::pair<std::string, StoredDeliveryRow>> cases = {
+      {"event_id", with([](StoredDeliveryRow& r) { r.event_id = "evt_2"; })},
+      {"channel", with([](StoredDeliveryRow& r) { r.channel = "sms"; })},
+      {"asset_key", with([](StoredDeliveryRow& r) { r.asset_key = "web-2"; })},
+      {"created_at", with([](StoredDeliveryRow& r) { r.created_at = At(2); })},
+  };
+  for (const auto& [field, changed] : cases) {
+    auto r = this->store().PutDelivery(changed, 1, MakeAttempt("ntf_id", 1, At(5)),
+                                       MakeWriteContext(At(5)));
+    ASSERT_FALSE(r.has_value()) << field;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << r.error().message;
+    EXPECT_NE(r.error().message.find(field + " cannot change"), std::string::npos)
+        << r.error().message;
+    auto stale = this->store().PutDelivery(changed, 7, std::nullopt, MakeWriteContext(At(5)));
+    ASSERT_FALSE(stale.has_value());
+    EXPECT_EQ(stale.error().code, ErrorCode::kConflict) << stale.error().message;
+    const std::vector<ports::store::DeliveryPutRow> items = {
+        {.row = changed, .expected_version = 1}};
+    auto batch = this->store().PutDeliveries(items, MakeWriteContext(At(6)));
+    ASSERT_TRUE(batch.has_value()) << batch.error().message;
+    ASSERT_EQ(batch->size(), 1u);
+    ASSERT_FALSE((*batch)[0].has_value()) << field;
+    EXPECT_EQ((*batch)[0].error().code, ErrorCode::kInvalidArgument);
+  }
+  EXPECT_EQ(this->MustGet("ntf_id"), row);
+  EXPECT_TRUE(this->Attempts("ntf_id").empty());
+  // The same row with only its state, document and schedule changed is stored.
+  StoredDeliveryRow ok = with([](StoredDeliveryRow&) {});
+  EXPECT_EQ(this->MustPut(ok, 1, std::nullopt, At(7)).version, 2);
+}
+
 // Verifies a delivery in a terminal state (delivered, failed_permanent, dead) cannot change:
 // even with the right version PutDelivery is kConflict, and no attempt is appended.
 TYPED_TEST(NotificationStoreContract, PutDeliveryRefusesTerminalRows) {

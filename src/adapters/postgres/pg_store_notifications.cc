@@ -402,18 +402,19 @@ Result<StoredDeliveryRow> PutDeliveryIn(PgConnection& c, pqxx::transaction_base&
   // the winner's row and changes nothing.
   pqxx::result written = c.Exec(
       tx,
-      "UPDATE deliveries SET event_id = $2, channel = $3, asset_key = $4, state = $5, "
-      "sending = $6, next_attempt_at = $7, attempts = $8, created_at = $9, document = $10, "
-      "version = version + 1, updated_at = $11 "
+      "UPDATE deliveries SET state = $5, sending = $6, next_attempt_at = $7, attempts = $8, "
+      "document = $10, version = version + 1, updated_at = $11 "
       "WHERE idempotency_key = $1 AND version = $12 AND state NOT IN " SECPLAT_PG_TERMINAL_STATES
+      " AND event_id = $2 AND channel = $3 AND asset_key = $4 AND created_at = $9"
       " RETURNING " SECPLAT_PG_DELIVERY_COLUMNS,
       row.idempotency_key, row.event_id, row.channel, row.asset_key, state, row.sending,
       internal::Ms(row.next_attempt_at), row.attempts, internal::Ms(row.created_at), row.document,
       internal::Ms(ctx.now), expected_version);
   if (written.empty()) {
-    pqxx::result stored =
-        c.Exec(tx, "SELECT version, state FROM deliveries WHERE idempotency_key = $1",
-               row.idempotency_key);
+    pqxx::result stored = c.Exec(tx,
+                                 "SELECT version, state, event_id, channel, asset_key, created_at "
+                                 "FROM deliveries WHERE idempotency_key = $1",
+                                 row.idempotency_key);
     if (stored.empty()) return internal::NotFound(what);
     const int64_t version = internal::Int(stored[0][0]);
     if (version != expected_version) return VersionConflict(what, version, expected_version);
@@ -423,6 +424,19 @@ Result<StoredDeliveryRow> PutDeliveryIn(PgConnection& c, pqxx::transaction_base&
       return Unexpected(ErrorCode::kConflict, what + " is " + state_now +
                                                   " (terminal) at version " +
                                                   std::to_string(version) + "; it cannot change");
+    auto changed = [&](std::string_view field, std::string_view was) {
+      return Unexpected(ErrorCode::kInvalidArgument, what + ": " + std::string(field) +
+                                                         " cannot change (stored " +
+                                                         internal::Quoted(was) + ")");
+    };
+    const std::string event_id = internal::Text(stored[0][2]);
+    const std::string channel = internal::Text(stored[0][3]);
+    const std::string asset_key = internal::Text(stored[0][4]);
+    const Timestamp created_at = internal::Time(stored[0][5]);
+    if (row.event_id != event_id) return changed("event_id", event_id);
+    if (row.channel != channel) return changed("channel", channel);
+    if (row.asset_key != asset_key) return changed("asset_key", asset_key);
+    if (row.created_at != created_at) return changed("created_at", FormatRfc3339(created_at));
     // Deleted by retention and created afresh between the two statements.
     return Unexpected(ErrorCode::kConflict, what + " changed concurrently; read it again");
   }

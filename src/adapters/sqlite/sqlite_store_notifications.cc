@@ -342,6 +342,22 @@ Status ValidateDeliveryPut(const StoredDeliveryRow& row, int64_t expected_versio
 }
 
 // PutDelivery's compare-and-set on `db`, inside the caller's transaction.
+// kInvalidArgument when `row` changes what the stored delivery is about (fixed at creation).
+Status SameIdentity(const std::string& quoted, const StoredDeliveryRow& row,
+                    std::string_view event_id, std::string_view channel, std::string_view asset_key,
+                    Timestamp created_at) {
+  auto changed = [&](std::string_view field, std::string_view stored) {
+    return Unexpected(ErrorCode::kInvalidArgument, quoted + ": " + std::string(field) +
+                                                       " cannot change (stored " +
+                                                       internal::Quoted(stored) + ")");
+  };
+  if (row.event_id != event_id) return changed("event_id", event_id);
+  if (row.channel != channel) return changed("channel", channel);
+  if (row.asset_key != asset_key) return changed("asset_key", asset_key);
+  if (row.created_at != created_at) return changed("created_at", FormatRfc3339(created_at));
+  return OkStatus();
+}
+
 Result<StoredDeliveryRow> PutDeliveryIn(Connection& db, const StoredDeliveryRow& row,
                                         int64_t expected_version,
                                         const std::optional<DeliveryAttemptRow>& attempt,
@@ -350,7 +366,8 @@ Result<StoredDeliveryRow> PutDeliveryIn(Connection& db, const StoredDeliveryRow&
   {
     SECPLAT_ASSIGN_OR_RETURN(
         StatementLease s,
-        db.Prepare("SELECT version, state FROM deliveries WHERE idempotency_key = ?1"));
+        db.Prepare("SELECT version, state, event_id, channel, asset_key, created_at "
+                   "FROM deliveries WHERE idempotency_key = ?1"));
     s->Bind(1, row.idempotency_key);
     SECPLAT_ASSIGN_OR_RETURN(bool found, s->Step());
     if (!found) return internal::NotFound(quoted);
@@ -366,6 +383,8 @@ Result<StoredDeliveryRow> PutDeliveryIn(Connection& db, const StoredDeliveryRow&
     if (core::notify::IsTerminal(*parsed))
       return Unexpected(ErrorCode::kConflict, quoted + " is " + state + " (terminal) at version " +
                                                   std::to_string(stored) + "; it cannot change");
+    SECPLAT_RETURN_IF_ERROR(
+        SameIdentity(quoted, row, s->Text(2), s->Text(3), s->Text(4), s->Time(5)));
   }
   if (attempt) {
     SECPLAT_ASSIGN_OR_RETURN(
@@ -385,9 +404,11 @@ Result<StoredDeliveryRow> PutDeliveryIn(Connection& db, const StoredDeliveryRow&
   {
     SECPLAT_ASSIGN_OR_RETURN(
         StatementLease s,
-        db.Prepare("UPDATE deliveries SET event_id = ?2, channel = ?3, asset_key = ?4, "
-                   "state = ?5, sending = ?6, next_attempt_at = ?7, attempts = ?8, "
-                   "created_at = ?9, document = ?10, version = ?11, updated_at = ?12 "
+        // The identity columns (?2, ?3, ?4, ?9) are equal: leaving them out of the SET spares
+        // three index rewrites per write (SQLite rewrites an index entry whenever a column of
+        // the index is assigned, even to its own value).
+        db.Prepare("UPDATE deliveries SET state = ?5, sending = ?6, next_attempt_at = ?7, "
+                   "attempts = ?8, document = ?10, version = ?11, updated_at = ?12 "
                    "WHERE idempotency_key = ?1"));
     BindDelivery(*s, after);
     SECPLAT_RETURN_IF_ERROR(s->Run());

@@ -182,8 +182,10 @@ class NotificationStore {
                                                     const WriteContext& ctx) = 0;
   // Replaces the delivery if its stored version equals `expected_version` and its stored state
   // is not terminal (delivered, failed_permanent, dead); appends `attempt` (when given) in the
-  // same transaction. Returns the row with the new version. Errors: kConflict (version moved
-  // on, stored row terminal, or the attempt number already recorded), kNotFound,
+  // same transaction. Returns the row with the new version. What a delivery is about —
+  // event_id, channel, asset_key, created_at — is fixed at creation: a row that changes one is
+  // kInvalidArgument (checked after the version and the state). Errors: kConflict (version
+  // moved on, stored row terminal, or the attempt number already recorded), kNotFound,
   // kInvalidArgument, kUnavailable.
   virtual Result<StoredDeliveryRow> PutDelivery(const StoredDeliveryRow& row,
                                                 int64_t expected_version,
