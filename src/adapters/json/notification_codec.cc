@@ -1286,6 +1286,127 @@ std::optional<std::vector<ports::platform::EventNotifications>> FastDecodeEventN
   }
   return out;
 }
+
+std::optional<std::vector<Result<ports::platform::EventNotificationsResult>>>
+FastDecodeEventNotificationsResult(std::string_view body,
+                                   std::span<const ports::platform::EventNotifications> request) {
+  static constexpr std::string_view kTop[] = {"items"};
+  static constexpr std::string_view kItem[] = {"event_id", "error", "deliveries", "logs"};
+  static constexpr std::string_view kCreated[] = {"created", "version", "delivery"};
+  static constexpr std::string_view kLog[] = {"version", "updated_at"};
+  Scanner sc(body);
+  Members top(kTop);
+  std::vector<Result<ports::platform::EventNotificationsResult>> out;
+  auto item = [&] {
+    if (out.size() >= request.size()) return false;
+    const ports::platform::EventNotifications& sent = request[out.size()];
+    ports::platform::EventNotificationsResult res;
+    std::string event_id;
+    Members m(kItem);
+    auto delivery = [&] {
+      if (res.deliveries.size() >= sent.deliveries.size()) return false;
+      ports::platform::CreatedDelivery& c = res.deliveries.emplace_back();
+      Members dm(kCreated);
+      int64_t version = 0;
+      if (!internal::scan::Object(sc,
+                                  [&](std::string_view key) {
+                                    switch (dm.Take(key)) {
+                                      case 0:
+                                        return sc.Boolean(c.created);
+                                      case 1:
+                                        return internal::scan::IntIn(sc, 1, kMaxCount, version);
+                                      case 2:
+                                        return FastDelivery(sc, c.delivery, true);
+                                      default:
+                                        return false;
+                                    }
+                                  }) ||
+          !dm.Has(0))
+        return false;
+      if (c.created) {
+        // A new delivery is the one sent, with its version.
+        if (!dm.Has(1) || dm.Has(2)) return false;
+        c.delivery = sent.deliveries[res.deliveries.size() - 1];
+        c.delivery.version = version;
+        return true;
+      }
+      return dm.Has(2) && !dm.Has(1);
+    };
+    auto log = [&] {
+      if (res.logs.size() >= sent.logs.size()) return false;
+      NotifyLogRecord rec = sent.logs[res.logs.size()].record;
+      Members lm(kLog);
+      if (!internal::scan::Object(sc,
+                                  [&](std::string_view key) {
+                                    switch (lm.Take(key)) {
+                                      case 0:
+                                        return internal::scan::IntIn(sc, 1, kMaxCount, rec.version);
+                                      case 1:
+                                        return internal::scan::TimeValue(sc, rec.updated_at);
+                                      default:
+                                        return false;
+                                    }
+                                  }) ||
+          !lm.Complete())
+        return false;
+      res.logs.push_back(std::move(rec));
+      return true;
+    };
+    // An item with an error is left to the strict reader (rare: a lost compare-and-set).
+    const bool ok = internal::scan::Object(
+                        sc,
+                        [&](std::string_view key) {
+                          switch (m.Take(key)) {
+                            case 0:
+                              return sc.String(event_id);
+                            case 1:
+                              return sc.Null();
+                            case 2:
+                              return internal::scan::Array(sc, kMaxNotifyListItems, delivery);
+                            case 3:
+                              return internal::scan::Array(sc, kMaxNotifyListItems, log);
+                            default:
+                              return false;
+                          }
+                        }) &&
+                    m.Complete() && res.deliveries.size() == sent.deliveries.size() &&
+                    res.logs.size() == sent.logs.size();
+    if (!ok) return false;
+    out.emplace_back(std::move(res));
+    return true;
+  };
+  const bool ok = internal::scan::Object(sc,
+                                         [&](std::string_view key) {
+                                           return top.Take(key) == 0 &&
+                                                  internal::scan::Array(sc, request.size(), item);
+                                         }) &&
+                  top.Complete() && sc.AtEnd() && out.size() == request.size();
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::vector<std::optional<NotifyLogRecord>>> FastDecodeNotifyLogBatchGetResult(
+    std::string_view body, size_t expected_items) {
+  static constexpr std::string_view kTop[] = {"items"};
+  Scanner sc(body);
+  Members top(kTop);
+  std::vector<std::optional<NotifyLogRecord>> out;
+  auto item = [&] {
+    if (sc.Null()) {
+      out.emplace_back();
+      return true;
+    }
+    return FastLog(sc, out.emplace_back().emplace(), true);
+  };
+  const bool ok = internal::scan::Object(sc,
+                                         [&](std::string_view key) {
+                                           return top.Take(key) == 0 &&
+                                                  internal::scan::Array(sc, expected_items, item);
+                                         }) &&
+                  top.Complete() && sc.AtEnd() && out.size() == expected_items;
+  if (!ok) return std::nullopt;
+  return out;
+}
 }  // namespace internal
 
 // ---- Documents -------------------------------------------------------------------------------
@@ -1715,6 +1836,8 @@ std::string EncodeNotifyLogBatchGetResult(std::span<const std::optional<NotifyLo
 
 Result<std::vector<std::optional<NotifyLogRecord>>> DecodeNotifyLogBatchGetResult(
     std::string_view body, size_t expected_items) {
+  if (auto fast = internal::FastDecodeNotifyLogBatchGetResult(body, expected_items))
+    return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(const Json* items, AnswerItems(doc, expected_items));
   std::vector<std::optional<NotifyLogRecord>> out;
@@ -1836,6 +1959,8 @@ std::string EncodeEventNotificationsResult(
 Result<std::vector<Result<ports::platform::EventNotificationsResult>>>
 DecodeEventNotificationsResult(std::string_view body,
                                std::span<const ports::platform::EventNotifications> request) {
+  if (auto fast = internal::FastDecodeEventNotificationsResult(body, request))
+    return *std::move(fast);
   SECPLAT_ASSIGN_OR_RETURN(Json doc, internal::ParseStrict(body));
   SECPLAT_ASSIGN_OR_RETURN(const Json* items, AnswerItems(doc, request.size()));
   std::vector<Result<ports::platform::EventNotificationsResult>> out;

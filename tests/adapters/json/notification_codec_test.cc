@@ -925,6 +925,162 @@ TEST(NotificationCodec, FastNotificationsBatchAgreesWithTheStrictReader) {
   }
 }
 
+// Verifies the notifications batch answer: new deliveries and log entries come back as
+// versions and are completed from the request, an existing delivery comes back whole, an
+// item's error stands for that event only; the fast path gives what the strict reader gives
+// (also for every one-byte corruption it takes) and leaves items with an error to it.
+TEST(NotificationCodec, NotificationsBatchAnswerCompletesTheRequest) {
+  std::vector<ports::platform::EventNotifications> request;
+  for (StoredDelivery d : OddDeliveries()) {
+    d.version = 0;
+    NotifyLogRecord log = FullLog();
+    log.version = 0;
+    request.push_back({.deliveries = {d, d}, .logs = {{.record = log, .expected_version = 2}}});
+    request.back().deliveries[1].record.channel = "other";
+  }
+  std::vector<Result<ports::platform::EventNotificationsResult>> results;
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < request.size(); ++i) {
+    ports::platform::EventNotificationsResult r;
+    StoredDelivery created = request[i].deliveries[0];
+    created.version = 1;
+    StoredDelivery existing = FullDelivery();  // stored earlier, not what was sent
+    existing.version = 5;
+    r.deliveries = {{.delivery = created, .created = true}, {.delivery = existing}};
+    NotifyLogRecord stored_log = request[i].logs[0].record;
+    stored_log.version = 3;
+    stored_log.updated_at = kT0 + Duration(77);
+    r.logs = {stored_log};
+    results.push_back(std::move(r));
+    ids.push_back("evt-" + std::to_string(i));
+  }
+  auto same = [](const Result<ports::platform::EventNotificationsResult>& a,
+                 const Result<ports::platform::EventNotificationsResult>& b) {
+    if (a.has_value() != b.has_value()) return false;
+    if (!a) return a.error().code == b.error().code && a.error().message == b.error().message;
+    if (a->deliveries.size() != b->deliveries.size() || a->logs.size() != b->logs.size())
+      return false;
+    for (size_t d = 0; d < a->deliveries.size(); ++d)
+      if (a->deliveries[d].created != b->deliveries[d].created ||
+          !Same(a->deliveries[d].delivery, b->deliveries[d].delivery))
+        return false;
+    for (size_t l = 0; l < a->logs.size(); ++l)
+      if (!Same(a->logs[l], b->logs[l])) return false;
+    return true;
+  };
+  auto strict = [&](std::string body) {
+    body.replace(body.find("\"items\""), 7, "\"item\\u0073\"");
+    return DecodeEventNotificationsResult(body, request);
+  };
+  const std::string answer = EncodeEventNotificationsResult(ids, results);
+  auto fast = internal::FastDecodeEventNotificationsResult(answer, request);
+  auto slow = strict(answer);
+  ASSERT_TRUE(fast.has_value());
+  ASSERT_TRUE(slow.has_value()) << Why(slow);
+  ASSERT_EQ(fast->size(), request.size());
+  for (size_t i = 0; i < request.size(); ++i) {
+    EXPECT_TRUE(same((*fast)[i], (*slow)[i])) << i;
+    ASSERT_TRUE((*fast)[i].has_value());
+    EXPECT_TRUE((*fast)[i]->deliveries[0].created);
+    EXPECT_EQ((*fast)[i]->deliveries[0].delivery.version, 1);
+    EXPECT_EQ((*fast)[i]->deliveries[0].delivery.record.idempotency_key,
+              request[i].deliveries[0].record.idempotency_key);
+    EXPECT_FALSE((*fast)[i]->deliveries[1].created);
+    EXPECT_EQ((*fast)[i]->deliveries[1].delivery.version, 5);
+    EXPECT_EQ((*fast)[i]->logs[0].version, 3);
+    EXPECT_EQ((*fast)[i]->logs[0].updated_at, kT0 + Duration(77));
+  }
+
+  // Every one-byte corruption of a one-event answer: read as the strict reader reads it, or left.
+  const std::vector<ports::platform::EventNotifications> one_request = {request[0]};
+  const std::vector<std::string> one_id = {ids[0]};
+  const std::vector<Result<ports::platform::EventNotificationsResult>> one_result = {results[0]};
+  const std::string one = EncodeEventNotificationsResult(one_id, one_result);
+  int accepted = 0;
+  for (size_t at = 0; at < one.size(); ++at) {
+    for (char c : std::string("\"}]{,:0 9x\\\xff-tf")) {
+      if (one[at] == c) continue;
+      std::string bad = one;
+      bad[at] = c;
+      auto f = internal::FastDecodeEventNotificationsResult(bad, one_request);
+      if (!f) continue;
+      ++accepted;
+      std::string escaped = bad;
+      escaped.replace(escaped.find("\"items\""), 7, "\"item\\u0073\"");
+      auto st = DecodeEventNotificationsResult(escaped, one_request);
+      ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
+      ASSERT_EQ(st->size(), 1u);
+      EXPECT_TRUE(same((*f)[0], (*st)[0])) << bad;
+    }
+  }
+  EXPECT_GT(accepted, 100);
+
+  // An item with an error: left to the strict reader, which gives that event's error.
+  results[1] = Unexpected(ErrorCode::kConflict, "log moved on");
+  const std::string with_error = EncodeEventNotificationsResult(ids, results);
+  EXPECT_FALSE(internal::FastDecodeEventNotificationsResult(with_error, request).has_value());
+  auto decoded = DecodeEventNotificationsResult(with_error, request);
+  ASSERT_TRUE(decoded.has_value()) << Why(decoded);
+  ASSERT_FALSE((*decoded)[1].has_value());
+  EXPECT_EQ((*decoded)[1].error().code, ErrorCode::kConflict);
+  EXPECT_TRUE((*decoded)[0].has_value());
+  // An answer that does not fit the request (one item short) is refused.
+  const std::vector<ports::platform::EventNotifications> longer = {request[0], request[0]};
+  EXPECT_FALSE(internal::FastDecodeEventNotificationsResult(one, longer).has_value());
+  EXPECT_FALSE(DecodeEventNotificationsResult(one, longer).has_value());
+}
+
+// Verifies the notify-log batch-get answer's fast path: records (reply form) and nulls as the
+// strict reader reads them, in any layout; every one-byte corruption it takes is read as the
+// strict reader reads it; a count that does not fit is refused.
+TEST(NotificationCodec, NotifyLogBatchAnswerFastPathAgrees) {
+  NotifyLogRecord sparse = FullLog();
+  sparse.next_repeat_at.reset();
+  sparse.entry.last_sent_at.reset();
+  sparse.last_event.labels.clear();
+  const std::vector<std::optional<NotifyLogRecord>> records = {FullLog(), std::nullopt, sparse};
+  const std::string answer = EncodeNotifyLogBatchGetResult(records);
+  auto strict = [](std::string body, size_t n) {
+    body.replace(body.find("\"items\""), 7, "\"item\\u0073\"");
+    return DecodeNotifyLogBatchGetResult(body, n);
+  };
+  auto same = [](const std::vector<std::optional<NotifyLogRecord>>& a,
+                 const std::vector<std::optional<NotifyLogRecord>>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].has_value() != b[i].has_value()) return false;
+      if (a[i] && !Same(*a[i], *b[i])) return false;
+    }
+    return true;
+  };
+  for (const std::string& text : {answer, nlohmann::ordered_json::parse(answer).dump(1),
+                                  nlohmann::json::parse(answer).dump()}) {
+    auto fast = internal::FastDecodeNotifyLogBatchGetResult(text, 3);
+    auto slow = strict(text, 3);
+    ASSERT_TRUE(fast.has_value()) << text;
+    ASSERT_TRUE(slow.has_value()) << Why(slow);
+    EXPECT_TRUE(same(*fast, *slow));
+    EXPECT_TRUE(same(*fast, records));
+  }
+  int accepted = 0;
+  for (size_t at = 0; at < answer.size(); ++at) {
+    for (char c : std::string("\"}]{,:0 9x\\\xff-n")) {
+      if (answer[at] == c) continue;
+      std::string bad = answer;
+      bad[at] = c;
+      auto f = internal::FastDecodeNotifyLogBatchGetResult(bad, 3);
+      if (!f) continue;
+      ++accepted;
+      auto st = strict(bad, 3);
+      ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
+      EXPECT_TRUE(same(*f, *st)) << bad;
+    }
+  }
+  EXPECT_GT(accepted, 100);
+  EXPECT_FALSE(internal::FastDecodeNotifyLogBatchGetResult(answer, 2).has_value());
+  EXPECT_FALSE(DecodeNotifyLogBatchGetResult(answer, 4).has_value());
+}
+
 // Verifies the deliveries batch answer: only each stored item's new version (and each failed
 // item's error) goes back; the decoder completes the request's deliveries with those versions
 // and refuses an answer that does not fit the request (count, a version not moved on, a version

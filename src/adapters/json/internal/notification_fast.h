@@ -9,9 +9,11 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
+#include "core/common/result.h"
 #include "ports/platform/notifications.h"
 
 namespace secplat::adapters::json::internal {
@@ -34,6 +36,17 @@ std::optional<ports::platform::RoutingRecord> FastDecodeRoutingRecord(std::strin
 // entry's channel and problem key non-empty).
 std::optional<std::vector<ports::platform::EventNotifications>> FastDecodeEventNotificationsBatch(
     std::string_view body, size_t max_items);
+
+// POST /api/v1/notifications/batch's answer to `request` (items without an error only; one
+// carrying an error goes to the strict reader).
+std::optional<std::vector<Result<ports::platform::EventNotificationsResult>>>
+FastDecodeEventNotificationsResult(std::string_view body,
+                                   std::span<const ports::platform::EventNotifications> request);
+
+// POST /api/v1/notify-log/batch-get's answer: exactly expected_items records (reply form) or
+// nulls.
+std::optional<std::vector<std::optional<ports::platform::NotifyLogRecord>>>
+FastDecodeNotifyLogBatchGetResult(std::string_view body, size_t expected_items);
 
 }  // namespace secplat::adapters::json::internal
 
