@@ -744,15 +744,20 @@ void Notifier::SendLoop(std::stop_token stop) {
     std::vector<std::string> keys;
     keys.reserve(batch.size());
     for (const StoredDelivery& d : batch) keys.push_back(d.record.idempotency_key);
+    size_t slots_freed = 0;  // given back by SendBatch already (Finish must not again)
     if (sender) {
-      SendBatch(std::move(batch), *sender, lingering);
+      slots_freed = SendBatch(std::move(batch), *sender, lingering);
     } else {
       log::Error("no HTTP sender; delivery left for another notifier",
                  {.action = "notify.send", .status = "error", .extra = {{"channel", channel}}});
       std::lock_guard lock(mu_);
       for (const std::string& key : keys) known_.erase(key);
     }
-    for (const std::string& key : keys) Finish(key, channel);
+    for (const std::string& key : keys) {
+      const bool free_slot = slots_freed == 0;
+      if (!free_slot) --slots_freed;
+      Finish(key, channel, free_slot);
+    }
     if (sender) PollLate(*sender, lingering);
   }
 }
@@ -873,13 +878,13 @@ void Notifier::PollLate(ports::HttpSender& sender, LingerMap& lingering) {
   }
 }
 
-void Notifier::Finish(const std::string& key, const std::string& channel) {
+void Notifier::Finish(const std::string& key, const std::string& channel, bool free_slot) {
   {
     std::lock_guard lock(mu_);
     in_flight_.erase(key);
     preclaimed_.erase(key);
     auto ch = channels_.find(channel);
-    if (ch != channels_.end()) {
+    if (ch != channels_.end() && free_slot) {
       --ch->second.in_flight;  // the dispatcher hands the freed slot to a waiting delivery
     }
     metrics_.GaugeSet("secplat_notifier_scheduled", "Deliveries waiting in this notifier", {},
@@ -888,9 +893,18 @@ void Notifier::Finish(const std::string& key, const std::string& channel) {
   cv_.notify_all();
 }
 
-void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& sender,
-                         LingerMap& lingering) {
-  if (batch.empty()) return;
+void Notifier::FreeSlots(const std::string& channel, size_t count) {
+  {
+    std::lock_guard lock(mu_);
+    auto ch = channels_.find(channel);
+    if (ch != channels_.end()) ch->second.in_flight -= static_cast<int>(count);
+  }
+  cv_.notify_all();
+}
+
+size_t Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& sender,
+                           LingerMap& lingering) {
+  if (batch.empty()) return 0;
   const std::string channel_name = batch.front().record.channel;
   const ChannelBinding* binding = nullptr;
   {
@@ -913,7 +927,7 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
   };
   if (binding == nullptr) {
     for (const StoredDelivery& d : batch) forget(d.record.idempotency_key);
-    return;
+    return 0;
   }
   // 1. Claim every delivery: "sending", written before the provider is called (one API call,
   // compare-and-set per item). A delivery this process created claimed, unchanged since
@@ -959,7 +973,7 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
       }
     }
   }
-  if (claimed.empty()) return;
+  if (claimed.empty()) return 0;
   // 2. Send: single-request channels all at once; Jira (several dependent requests per
   // delivery) one after another.
   const ports::NotificationChannel& channel = *binding->channel;
@@ -1013,8 +1027,19 @@ void Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender& s
       }
     }
   }
+  // Every request accepted: the provider is done with them, so their send slots go back now
+  // and the next deliveries go out while these are recorded. After a failure the slots wait
+  // for the recording (Finish), which applies the backoff, Retry-After and probing first.
+  const bool all_accepted =
+      std::all_of(results.begin(), results.end(),
+                  [](const ports::DeliveryResult& r) {
+                    return r.classification.response_class == core::model::ResponseClass::kOk;
+                  }) &&
+      std::all_of(lingers.begin(), lingers.end(), [](const Linger& l) { return l.id == 0; });
+  if (all_accepted) FreeSlots(channel_name, claimed.size());
   // 3. Record the attempts (clears the claims) in one API call.
   Record(*binding, claimed, results, lingers, lingering);
+  return all_accepted ? claimed.size() : 0;
 }
 
 void Notifier::Record(const ChannelBinding& binding, const std::vector<StoredDelivery>& claimed,

@@ -234,8 +234,13 @@ class Notifier {
   };
   using LingerMap = std::map<uint64_t, LingeringAttempt>;  // one sender thread's, by linger id
   void SendLoop(std::stop_token stop);
-  void SendBatch(std::vector<ports::platform::StoredDelivery> batch, ports::HttpSender& sender,
-                 LingerMap& lingering);
+  // Claims, sends and records one channel's batch. Returns how many of the batch's send slots
+  // it already gave back: when the provider accepted every request, the slots go back as the
+  // answers arrive, before the results are recorded (the provider is done with them); after
+  // any failure they go back in Finish, after the recording has applied the backoff, the
+  // Retry-After and the channel's probing.
+  size_t SendBatch(std::vector<ports::platform::StoredDelivery> batch, ports::HttpSender& sender,
+                   LingerMap& lingering);
   // Records the attempts of `claimed` (results and lingers by index; lingers may be empty) in one
   // API call and updates the schedule and the channel's health; a lingering timed-out attempt's
   // retry is held (held_, `lingering`).
@@ -250,7 +255,10 @@ class Notifier {
   // The "sending" claims of `deliveries` (compare-and-set on each version), as of now.
   std::vector<ports::platform::DeliveryPut> Claims(
       std::span<const ports::platform::StoredDelivery> deliveries) const;
-  void Finish(const std::string& key, const std::string& channel);
+  // The end of one delivery's send; `free_slot`: its channel slot was not given back yet.
+  void Finish(const std::string& key, const std::string& channel, bool free_slot = true);
+  // Gives `count` of the channel's send slots back (the dispatcher hands them on).
+  void FreeSlots(const std::string& channel, size_t count);
   Result<int64_t> Repeat(const ports::platform::NotifyLogRecord& record);
   double Random01();
 

@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -80,6 +82,9 @@ class InMemoryNotificationGateway : public ports::platform::NotificationGateway 
     return ports::platform::CreatedDelivery{stored, true};
   }
   Result<StoredDelivery> PutDelivery(const StoredDelivery& d, int64_t expected_version) override {
+    // A slow API while results are recorded (a claim, "sending", is not delayed).
+    if (!d.sending_since && result_delay_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(result_delay_ms.load()));
     std::lock_guard lock(mu_);
     auto it = deliveries_.find(d.record.idempotency_key);
     if (it == deliveries_.end()) return Unexpected(ErrorCode::kNotFound, "no delivery");
@@ -164,6 +169,7 @@ class InMemoryNotificationGateway : public ports::platform::NotificationGateway 
   std::atomic<int> fail_attempt_records{0};
   std::atomic<int> created_claimed{0};  // deliveries created already "sending"
   std::atomic<int> claims_written{0};   // PutDelivery writes that claim ("sending")
+  std::atomic<int> result_delay_ms{0};  // each PutDelivery recording a result waits this long
 
  private:
   mutable std::mutex mu_;

@@ -122,6 +122,35 @@ class NotifierTest : public ::testing::Test {
     return owned_.back().get();
   }
 
+  // 8 events to a webhook with 2 send slots, 4 sender threads and a 3 s recording: how many
+  // requests the receiver has 1 s after the first two (then everything is delivered once the
+  // API is fast again and the receiver healthy; never more than 2 at once).
+  size_t RequestsWhileRecordingIsSlow(bool failing) {
+    auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+    if (rx == nullptr) return 0;
+    if (failing) rx->SetOutage(ScriptedReply::ServerError(500));
+    auto hook = Webhook(*rx);
+    NotifierOptions o = FastOptions();
+    o.claim_lease = std::chrono::seconds(60);
+    o.sender_threads = 4;
+    gateway_.result_delay_ms = 3000;
+    StartNotifier({{.channel = hook, .rate_limit = {}, .max_in_flight = 2}},
+                  Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}), o);
+    const int64_t t = NowMs();
+    for (int i = 0; i < 8; ++i)
+      Publish(PostureChanged("web-" + std::to_string(i), "up", "down", t));
+    EXPECT_TRUE(rx->WaitForRequests(2, std::chrono::seconds(10)));
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const size_t sent = rx->request_count();
+    EXPECT_LE(rx->max_concurrent(), 2);
+    gateway_.result_delay_ms = 0;
+    rx->SetOutage(std::nullopt);
+    EXPECT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, 8, std::chrono::seconds(30)));
+    EXPECT_LE(rx->max_concurrent(), 2);
+    StopNotifier();
+    return sent;
+  }
+
   NotifierOptions FastOptions() {
     NotifierOptions o;
     o.sweep_interval = std::chrono::milliseconds(100);
@@ -761,6 +790,17 @@ TEST_F(NotifierTest, BacklogBeyondSendSlotsDrainsOnceEach) {
   EXPECT_EQ(accepted.size(), static_cast<size_t>(kEvents));
   for (const auto& [id, count] : accepted) EXPECT_EQ(count, 1) << id;
   EXPECT_LE(rx->max_concurrent(), 2);
+}
+
+// Verifies a batch the provider accepted gives its send slots back before its results are
+// recorded: with a slow API (3 s per recording) and 2 slots, all 4 sender threads have sent one
+// delivery a second later, never more than 2 at once; and after a failure (500) the 2 slots wait
+// for the recording (which applies the backoff and probing first): 2 requests only.
+TEST_F(NotifierTest, AcceptedSendsGiveTheirSlotsBackBeforeTheRecording) {
+  EXPECT_EQ(RequestsWhileRecordingIsSlow(/*failing=*/false), 4u);
+}
+TEST_F(NotifierTest, FailedSendsKeepTheirSlotsUntilRecorded) {
+  EXPECT_EQ(RequestsWhileRecordingIsSlow(/*failing=*/true), 2u);
 }
 
 // Verifies a delivery is created already claimed by its notifier and, sent while that claim is
