@@ -108,6 +108,30 @@ bool Same(const ChannelHealth& a, const ChannelHealth& b) {
          std::tie(b.channel, b.failing, b.reason, b.since);
 }
 
+// Strings a writer must escape or replace: empty, controls, quotes, non-ASCII, bad UTF-8.
+std::vector<std::string> OddStrings() {
+  return {"",
+          "tab\there",
+          "quote\"back\\slash",
+          "ctl\x01\x1f",
+          "caf\xc3\xa9",
+          "bad\xff utf8",
+          "\xe2\x82\xac/slash"};
+}
+
+// Calls `visit(changed)` for every change of one byte of `text` to one of `bytes`.
+template <typename Visit>
+void ForEachOneByteChange(const std::string& text, std::string_view bytes, Visit&& visit) {
+  for (size_t at = 0; at < text.size(); ++at) {
+    for (char c : bytes) {
+      if (text[at] == c) continue;
+      std::string changed = text;
+      changed[at] = c;
+      visit(changed);
+    }
+  }
+}
+
 // ---- Values with every field set (and their unset variants) ------------------------------------
 
 NotifyEvent FullEvent() {
@@ -575,13 +599,7 @@ std::string NlohmannDump(const nlohmann::ordered_json& j) {
 // (order kept) changes nothing — escapes, replaced bad UTF-8, nulls, empty maps and lists.
 TEST(NotificationCodec, DirectWritersWriteTheDomBytes) {
   using nlohmann::ordered_json;
-  const std::vector<std::string> odd = {"",
-                                        "tab\there",
-                                        "quote\"back\\slash",
-                                        "ctl\x01\x1f",
-                                        "caf\xc3\xa9",
-                                        "bad\xff utf8",
-                                        "\xe2\x82\xac/slash"};
+  const std::vector<std::string> odd = OddStrings();
   for (size_t i = 0; i < odd.size(); ++i) {
     const std::string& o = odd[i];
     const bool sparse = i % 2 == 1;  // optional members unset, maps and lists empty
@@ -661,13 +679,7 @@ TEST(NotificationCodec, DirectWritersWriteTheDomBytes) {
 
 // Deliveries with odd strings (escapes, replaced bad UTF-8) and with optional members unset.
 std::vector<StoredDelivery> OddDeliveries() {
-  const std::vector<std::string> odd = {"",
-                                        "tab\there",
-                                        "quote\"back\\slash",
-                                        "ctl\x01\x1f",
-                                        "caf\xc3\xa9",
-                                        "bad\xff utf8",
-                                        "\xe2\x82\xac/slash"};
+  const std::vector<std::string> odd = OddStrings();
   std::vector<StoredDelivery> out;
   for (size_t i = 0; i < odd.size(); ++i) {
     StoredDelivery d = FullDelivery();
@@ -728,19 +740,14 @@ TEST(NotificationCodec, FastDeliveryPathAgreesWithTheStrictReaders) {
     EXPECT_FALSE(internal::FastDecodeStoredDelivery(doc, true).has_value());  // no version
     EXPECT_FALSE(internal::FastDecodeStoredDelivery(reply, false).has_value());
 
-    for (size_t at = 0; at < reply.size(); ++at) {
-      for (char c : std::string("\"}]{,:0 9x\\\xff-n")) {
-        if (reply[at] == c) continue;
-        std::string bad = reply;
-        bad[at] = c;
-        auto fast = internal::FastDecodeStoredDelivery(bad, true);
-        if (!fast) continue;
-        ++corruptions_accepted;
-        auto strict = strict_reply(bad);
-        ASSERT_TRUE(strict.has_value()) << bad << "\n" << Why(strict);
-        EXPECT_TRUE(Same(*fast, *strict)) << bad;
-      }
-    }
+    ForEachOneByteChange(reply, "\"}]{,:0 9x\\\xff-n", [&](const std::string& bad) {
+      auto fast = internal::FastDecodeStoredDelivery(bad, true);
+      if (!fast) return;
+      ++corruptions_accepted;
+      auto strict = strict_reply(bad);
+      ASSERT_TRUE(strict.has_value()) << bad << "\n" << Why(strict);
+      EXPECT_TRUE(Same(*fast, *strict)) << bad;
+    });
   }
   EXPECT_GT(corruptions_accepted, 100);  // digits of times and numbers, letters of strings
 
@@ -886,19 +893,14 @@ TEST(NotificationCodec, FastNotificationsBatchAgreesWithTheStrictReader) {
 
   int accepted = 0;
   const std::string one = body_of({events[0]});
-  for (size_t at = 0; at < one.size(); ++at) {
-    for (char c : std::string("\"}]{,:0 9x\\\xff-nt")) {
-      if (one[at] == c) continue;
-      std::string bad = one;
-      bad[at] = c;
-      auto f = internal::FastDecodeEventNotificationsBatch(bad, 1000);
-      if (!f) continue;
-      ++accepted;
-      auto st = strict_batch(bad);
-      ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
-      EXPECT_TRUE(same_events(*f, *st)) << bad;
-    }
-  }
+  ForEachOneByteChange(one, "\"}]{,:0 9x\\\xff-nt", [&](const std::string& bad) {
+    auto f = internal::FastDecodeEventNotificationsBatch(bad, 1000);
+    if (!f) return;
+    ++accepted;
+    auto st = strict_batch(bad);
+    ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
+    EXPECT_TRUE(same_events(*f, *st)) << bad;
+  });
   EXPECT_GT(accepted, 100);
 
   auto repeated = events;
@@ -997,22 +999,17 @@ TEST(NotificationCodec, NotificationsBatchAnswerCompletesTheRequest) {
   const std::vector<Result<ports::platform::EventNotificationsResult>> one_result = {results[0]};
   const std::string one = EncodeEventNotificationsResult(one_id, one_result);
   int accepted = 0;
-  for (size_t at = 0; at < one.size(); ++at) {
-    for (char c : std::string("\"}]{,:0 9x\\\xff-tf")) {
-      if (one[at] == c) continue;
-      std::string bad = one;
-      bad[at] = c;
-      auto f = internal::FastDecodeEventNotificationsResult(bad, one_request);
-      if (!f) continue;
-      ++accepted;
-      std::string escaped = bad;
-      escaped.replace(escaped.find("\"items\""), 7, "\"item\\u0073\"");
-      auto st = DecodeEventNotificationsResult(escaped, one_request);
-      ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
-      ASSERT_EQ(st->size(), 1u);
-      EXPECT_TRUE(same((*f)[0], (*st)[0])) << bad;
-    }
-  }
+  ForEachOneByteChange(one, "\"}]{,:0 9x\\\xff-tf", [&](const std::string& bad) {
+    auto f = internal::FastDecodeEventNotificationsResult(bad, one_request);
+    if (!f) return;
+    ++accepted;
+    std::string escaped = bad;
+    escaped.replace(escaped.find("\"items\""), 7, "\"item\\u0073\"");
+    auto st = DecodeEventNotificationsResult(escaped, one_request);
+    ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
+    ASSERT_EQ(st->size(), 1u);
+    EXPECT_TRUE(same((*f)[0], (*st)[0])) << bad;
+  });
   EXPECT_GT(accepted, 100);
 
   // An item with an error: left to the strict reader, which gives that event's error.
@@ -1063,19 +1060,14 @@ TEST(NotificationCodec, NotifyLogBatchAnswerFastPathAgrees) {
     EXPECT_TRUE(same(*fast, records));
   }
   int accepted = 0;
-  for (size_t at = 0; at < answer.size(); ++at) {
-    for (char c : std::string("\"}]{,:0 9x\\\xff-n")) {
-      if (answer[at] == c) continue;
-      std::string bad = answer;
-      bad[at] = c;
-      auto f = internal::FastDecodeNotifyLogBatchGetResult(bad, 3);
-      if (!f) continue;
-      ++accepted;
-      auto st = strict(bad, 3);
-      ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
-      EXPECT_TRUE(same(*f, *st)) << bad;
-    }
-  }
+  ForEachOneByteChange(answer, "\"}]{,:0 9x\\\xff-n", [&](const std::string& bad) {
+    auto f = internal::FastDecodeNotifyLogBatchGetResult(bad, 3);
+    if (!f) return;
+    ++accepted;
+    auto st = strict(bad, 3);
+    ASSERT_TRUE(st.has_value()) << bad << "\n" << Why(st);
+    EXPECT_TRUE(same(*f, *st)) << bad;
+  });
   EXPECT_GT(accepted, 100);
   EXPECT_FALSE(internal::FastDecodeNotifyLogBatchGetResult(answer, 2).has_value());
   EXPECT_FALSE(DecodeNotifyLogBatchGetResult(answer, 4).has_value());
