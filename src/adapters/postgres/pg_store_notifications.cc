@@ -67,19 +67,14 @@ bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos;
 
 bool Bool(const pqxx::field& f) { return !f.is_null() && f.as<bool>(); }
 
-// True when `text` is valid JSON whose top-level value is an object.
-bool IsJsonObject(std::string_view text) {
-  size_t i = text.find_first_not_of(" \t\r\n");
-  return i != std::string_view::npos && text[i] == '{' && sqlite::IsValidJson(text);
-}
-
 Unexpected Invalid(std::string what) {
   return Unexpected(ErrorCode::kInvalidArgument, std::move(what));
 }
 
 // Checks a document: a JSON object without NUL bytes. `what` names it in the message.
 Status CheckDocument(std::string_view document, std::string_view what) {
-  if (!IsJsonObject(document)) return Invalid(std::string(what) + ": must be a JSON object");
+  if (!sqlite::IsJsonOf(document, '{'))
+    return Invalid(std::string(what) + ": must be a JSON object");
   return internal::CheckNoNul(document, what);
 }
 

@@ -14,7 +14,7 @@
 
 #include "adapters/postgres/pg_store.h"
 #include "adapters/postgres/store_internal.h"
-#include "adapters/sqlite/json_writer.h"
+#include "adapters/sqlite/rows.h"
 #include "core/model/finding.h"
 #include "core/model/posture.h"
 
@@ -76,44 +76,15 @@ constexpr const char* kSelectRecord =
     ", s.status_json, s.score_json, s.transitions_json FROM asset_status s "
     "WHERE s.asset_key = $1";
 
-// True when `text` is valid JSON starting with `open` ('{' or '[').
-bool IsJsonOf(std::string_view text, char open) {
-  size_t i = text.find_first_not_of(" \t\r\n");
-  return i != std::string_view::npos && text[i] == open && sqlite::IsValidJson(text);
-}
-
-// The same checks, in the same order and with the same messages, as SqliteStore's; plus NUL
-// bytes, which PostgreSQL text cannot hold.
+// The checks SqliteStore makes (sqlite::internal::ValidatePosture), plus NUL bytes, which
+// PostgreSQL text cannot hold.
 Status Validate(const StoredPosture& p) {
-  auto invalid = [](std::string what) {
-    return Unexpected(ErrorCode::kInvalidArgument, std::move(what));
-  };
-  if (p.score < 0 || p.score > 100) return invalid("score: must be between 0 and 100");
-  if (p.confidence < 0 || p.confidence > 100)
-    return invalid("confidence: must be between 0 and 100");
-  if (p.grade.empty()) return invalid("grade: required");
-  if (!IsJsonOf(p.status_json, '{')) return invalid("status: must be a JSON object");
-  if (!IsJsonOf(p.score_json, '{')) return invalid("score: must be a JSON object");
-  if (!IsJsonOf(p.transitions_json, '['))
-    return invalid("recent_transitions: must be a JSON array");
+  SECPLAT_RETURN_IF_ERROR(sqlite::internal::ValidatePosture(p));
   SECPLAT_RETURN_IF_ERROR(internal::CheckNoNul(p.grade, "grade"));
   SECPLAT_RETURN_IF_ERROR(internal::CheckNoNul(p.status_json, "status"));
   SECPLAT_RETURN_IF_ERROR(internal::CheckNoNul(p.score_json, "score"));
   SECPLAT_RETURN_IF_ERROR(internal::CheckNoNul(p.transitions_json, "recent_transitions"));
   return OkStatus();
-}
-
-// The audit summary of a record (the same document SqliteStore writes).
-std::string AuditJson(const StoredPosture& p) {
-  sqlite::JsonWriter w;
-  w.BeginObject();
-  w.Key("state").String(core::model::PostureStateName(p.state));
-  w.Key("since").Time(p.since);
-  w.Key("score").Int(p.score);
-  w.Key("grade").String(p.grade);
-  w.Key("version").Int(p.version);
-  w.EndObject();
-  return w.Take();
 }
 
 Unexpected VersionConflict(std::string_view asset_key, int64_t stored, int64_t expected) {
@@ -272,7 +243,8 @@ Result<StoredPosture> PgStore::PutPosture(const StoredPosture& record, int64_t e
     }
     if (!before || before->state != after.state) {
       internal::InsertAudit(c, tx, ctx, "posture.change", "posture:" + key,
-                            before ? AuditJson(*before) : "", AuditJson(after));
+                            before ? sqlite::internal::PostureJson(*before) : "",
+                            sqlite::internal::PostureJson(after));
     }
     tx.commit();
     return after;

@@ -166,6 +166,11 @@ class Validator {
 
 bool IsValidJson(std::string_view text) { return Validator(text).Document(); }
 
+bool IsJsonOf(std::string_view text, char open) {
+  size_t i = text.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && text[i] == open && IsValidJson(text);
+}
+
 void JsonWriter::Separate() {
   if (after_key_) {
     after_key_ = false;

@@ -21,6 +21,9 @@ namespace secplat::adapters::sqlite {
 
 // True when `text` is one complete JSON value (RFC 8259), nesting at most 64 deep.
 bool IsValidJson(std::string_view text);
+// True when `text` is one valid JSON value that starts with `open` ('{': an object, '[': an
+// array) after any whitespace.
+bool IsJsonOf(std::string_view text, char open);
 
 // The shared escaper (core/common/json_string.h).
 using ::secplat::AppendJsonString;

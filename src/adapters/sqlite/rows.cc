@@ -253,4 +253,31 @@ std::string TokenJson(const ApiToken& t) {
   return w.Take();
 }
 
+std::string PostureJson(const ports::store::StoredPosture& p) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("state").String(core::model::PostureStateName(p.state));
+  w.Key("since").Time(p.since);
+  w.Key("score").Int(p.score);
+  w.Key("grade").String(p.grade);
+  w.Key("version").Int(p.version);
+  w.EndObject();
+  return w.Take();
+}
+
+Status ValidatePosture(const ports::store::StoredPosture& p) {
+  auto invalid = [](std::string what) {
+    return Unexpected(ErrorCode::kInvalidArgument, std::move(what));
+  };
+  if (p.score < 0 || p.score > 100) return invalid("score: must be between 0 and 100");
+  if (p.confidence < 0 || p.confidence > 100)
+    return invalid("confidence: must be between 0 and 100");
+  if (p.grade.empty()) return invalid("grade: required");
+  if (!IsJsonOf(p.status_json, '{')) return invalid("status: must be a JSON object");
+  if (!IsJsonOf(p.score_json, '{')) return invalid("score: must be a JSON object");
+  if (!IsJsonOf(p.transitions_json, '['))
+    return invalid("recent_transitions: must be a JSON array");
+  return OkStatus();
+}
+
 }  // namespace secplat::adapters::sqlite::internal

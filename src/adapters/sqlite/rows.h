@@ -13,6 +13,7 @@
 #include "core/model/event.h"
 #include "core/model/finding.h"
 #include "core/model/scan_job.h"
+#include "ports/store/posture_store.h"
 
 // Column lists in the order the Read* functions expect them (string literals, so SQL text is
 // assembled at compile time).
@@ -56,6 +57,13 @@ std::string FindingJson(const core::model::Finding& f);
 std::string EventJson(const core::model::StoredEvent& e);
 std::string ScanJobJson(const core::model::ScanJob& j);
 std::string TokenJson(const core::model::ApiToken& t);
+// A posture record's summary: {state, since, score, grade, version}.
+std::string PostureJson(const ports::store::StoredPosture& p);
+
+// The checks of a posture record both stores make, in this order and with these messages:
+// score and confidence 0..100, a grade, the status and score JSON objects, the transitions a
+// JSON array. Errors: kInvalidArgument.
+Status ValidatePosture(const ports::store::StoredPosture& p);
 
 }  // namespace secplat::adapters::sqlite::internal
 

@@ -42,18 +42,12 @@ namespace {
 #define SECPLAT_SQLITE_TERMINAL_STATES "('delivered', 'failed_permanent', 'dead')"
 #define SECPLAT_SQLITE_ACTIVE_STATES "('pending', 'retrying')"
 
-// True when `text` is one valid JSON object.
-bool IsJsonObject(std::string_view text) {
-  size_t i = text.find_first_not_of(" \t\r\n");
-  return i != std::string_view::npos && text[i] == '{' && IsValidJson(text);
-}
-
 Unexpected Invalid(std::string what) {
   return Unexpected(ErrorCode::kInvalidArgument, std::move(what));
 }
 
 Status ValidateDocument(std::string_view document) {
-  if (!IsJsonObject(document)) return Invalid("document: must be a JSON object");
+  if (!IsJsonOf(document, '{')) return Invalid("document: must be a JSON object");
   return OkStatus();
 }
 
@@ -335,7 +329,7 @@ Status ValidateDeliveryPut(const StoredDeliveryRow& row, int64_t expected_versio
       return Invalid("attempt: idempotency_key " + internal::Quoted(attempt->idempotency_key) +
                      " is not the delivery's " + internal::Quoted(row.idempotency_key));
     if (attempt->attempt < 1) return Invalid("attempt: number must be at least 1");
-    if (!IsJsonObject(attempt->document))
+    if (!IsJsonOf(attempt->document, '{'))
       return Invalid("attempt: document: must be a JSON object");
   }
   return OkStatus();

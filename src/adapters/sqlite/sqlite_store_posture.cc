@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/sqlite/json_writer.h"
+#include "adapters/sqlite/rows.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/sqlite/store_internal.h"
 #include "core/model/posture.h"
@@ -77,40 +77,6 @@ Result<std::optional<StoredPosture>> FindPosture(Connection& db, std::string_vie
   p.score_json = s->Text(11);
   p.transitions_json = s->Text(12);
   return std::optional<StoredPosture>(std::move(p));
-}
-
-// True when `text` is valid JSON starting with `open` ('{' or '[').
-bool IsJsonOf(std::string_view text, char open) {
-  size_t i = text.find_first_not_of(" \t\r\n");
-  return i != std::string_view::npos && text[i] == open && IsValidJson(text);
-}
-
-Status Validate(const StoredPosture& p) {
-  auto invalid = [](std::string what) {
-    return Unexpected(ErrorCode::kInvalidArgument, std::move(what));
-  };
-  if (p.score < 0 || p.score > 100) return invalid("score: must be between 0 and 100");
-  if (p.confidence < 0 || p.confidence > 100)
-    return invalid("confidence: must be between 0 and 100");
-  if (p.grade.empty()) return invalid("grade: required");
-  if (!IsJsonOf(p.status_json, '{')) return invalid("status: must be a JSON object");
-  if (!IsJsonOf(p.score_json, '{')) return invalid("score: must be a JSON object");
-  if (!IsJsonOf(p.transitions_json, '['))
-    return invalid("recent_transitions: must be a JSON array");
-  return OkStatus();
-}
-
-// The audit summary of a record.
-std::string AuditJson(const StoredPosture& p) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("state").String(core::model::PostureStateName(p.state));
-  w.Key("since").Time(p.since);
-  w.Key("score").Int(p.score);
-  w.Key("grade").String(p.grade);
-  w.Key("version").Int(p.version);
-  w.EndObject();
-  return w.Take();
 }
 
 }  // namespace
@@ -221,9 +187,9 @@ Result<StoredPosture> WritePosture(Connection& db, const StoredPosture& record,
     return Unexpected(ErrorCode::kInternal,
                       "posture of asset " + internal::Quoted(after.asset_key) + ": row vanished");
   if (!before || before->state != after.state) {
-    SECPLAT_RETURN_IF_ERROR(
-        internal::InsertAudit(db, ctx, "posture.change", "posture:" + after.asset_key,
-                              before ? AuditJson(*before) : "", AuditJson(after)));
+    SECPLAT_RETURN_IF_ERROR(internal::InsertAudit(
+        db, ctx, "posture.change", "posture:" + after.asset_key,
+        before ? internal::PostureJson(*before) : "", internal::PostureJson(after)));
   }
   return after;
 }
@@ -237,7 +203,7 @@ bool IsItemOutcome(ErrorCode code) {
 
 Result<StoredPosture> SqliteStore::PutPosture(const StoredPosture& record, int64_t expected_version,
                                               const WriteContext& ctx) {
-  SECPLAT_RETURN_IF_ERROR(Validate(record));
+  SECPLAT_RETURN_IF_ERROR(internal::ValidatePosture(record));
   if (expected_version < 0)
     return Unexpected(ErrorCode::kInvalidArgument, "expected_version: must not be negative");
   return WriteTx([&](Connection& db) -> Result<StoredPosture> {
@@ -252,7 +218,7 @@ Result<std::vector<Result<StoredPosture>>> SqliteStore::PutPostures(
   // Validation first, outside the transaction; an invalid write is that item's outcome.
   std::vector<std::optional<Result<StoredPosture>>> checked(writes.size());
   for (size_t i = 0; i < writes.size(); ++i) {
-    if (auto v = Validate(writes[i].record); !v.has_value()) {
+    if (auto v = internal::ValidatePosture(writes[i].record); !v.has_value()) {
       checked[i] = Unexpected(v.error());
     } else if (writes[i].expected_version < 0) {
       checked[i] =

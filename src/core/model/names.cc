@@ -7,25 +7,14 @@
 #include "core/model/auth.h"
 #include "core/model/event.h"
 #include "core/model/finding.h"
+#include "core/model/name_table.h"
 #include "core/model/scan_job.h"
 
 namespace secplat::core::model {
 namespace {
 
-template <typename E, size_t N>
-std::string_view NameOf(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-  for (const auto& [e, name] : table)
-    if (e == value) return name;
-  return "unknown";
-}
-
-template <typename E, size_t N>
-std::optional<E> Parse(const std::array<std::pair<E, std::string_view>, N>& table,
-                       std::string_view s) {
-  for (const auto& [e, name] : table)
-    if (name == s) return e;
-  return std::nullopt;
-}
+using names::NameOf;
+using names::ValueOf;
 
 constexpr std::array<std::pair<AssetKind, std::string_view>, 2> kAssetKinds{{
     {AssetKind::kWeb, "web"},
@@ -82,18 +71,20 @@ constexpr std::array<std::string_view, 3> kScanTypes{"health_http", "tls_headers
 }  // namespace
 
 std::string_view AssetKindName(AssetKind k) { return NameOf(kAssetKinds, k); }
-std::optional<AssetKind> ParseAssetKind(std::string_view s) { return Parse(kAssetKinds, s); }
+std::optional<AssetKind> ParseAssetKind(std::string_view s) { return ValueOf(kAssetKinds, s); }
 std::string_view CriticalityName(Criticality c) { return NameOf(kCriticalities, c); }
-std::optional<Criticality> ParseCriticality(std::string_view s) { return Parse(kCriticalities, s); }
+std::optional<Criticality> ParseCriticality(std::string_view s) {
+  return ValueOf(kCriticalities, s);
+}
 std::string_view SeverityName(Severity s) { return NameOf(kSeverities, s); }
-std::optional<Severity> ParseSeverity(std::string_view s) { return Parse(kSeverities, s); }
+std::optional<Severity> ParseSeverity(std::string_view s) { return ValueOf(kSeverities, s); }
 std::string_view FindingStatusName(FindingStatus s) { return NameOf(kFindingStatuses, s); }
 std::optional<FindingStatus> ParseFindingStatus(std::string_view s) {
-  return Parse(kFindingStatuses, s);
+  return ValueOf(kFindingStatuses, s);
 }
 std::string_view ScanJobStatusName(ScanJobStatus s) { return NameOf(kScanJobStatuses, s); }
 std::optional<ScanJobStatus> ParseScanJobStatus(std::string_view s) {
-  return Parse(kScanJobStatuses, s);
+  return ValueOf(kScanJobStatuses, s);
 }
 bool IsKnownScanType(std::string_view scan_type) {
   for (auto t : kScanTypes)
@@ -101,9 +92,9 @@ bool IsKnownScanType(std::string_view scan_type) {
   return false;
 }
 std::string_view EventTypeName(EventType t) { return NameOf(kEventTypes, t); }
-std::optional<EventType> ParseEventType(std::string_view s) { return Parse(kEventTypes, s); }
+std::optional<EventType> ParseEventType(std::string_view s) { return ValueOf(kEventTypes, s); }
 std::string_view RoleName(Role r) { return NameOf(kRoles, r); }
-std::optional<Role> ParseRole(std::string_view s) { return Parse(kRoles, s); }
+std::optional<Role> ParseRole(std::string_view s) { return ValueOf(kRoles, s); }
 
 std::string Actor::Display() const {
   if (token_id.empty()) return name.empty() ? "cli" : name;

@@ -4,27 +4,14 @@
 #include <string_view>
 #include <utility>
 
+#include "core/model/name_table.h"
 #include "core/model/notification.h"
 
 namespace secplat::core::model {
 namespace {
 
-template <typename E, size_t N>
-std::string_view NameOf(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-  for (const auto& [v, name] : table) {
-    if (v == value) return name;
-  }
-  return "unknown";
-}
-
-template <typename E, size_t N>
-std::optional<E> ValueOf(const std::array<std::pair<E, std::string_view>, N>& table,
-                         std::string_view name) {
-  for (const auto& [v, n] : table) {
-    if (n == name) return v;
-  }
-  return std::nullopt;
-}
+using names::NameOf;
+using names::ValueOf;
 
 constexpr std::array<std::pair<ChannelKind, std::string_view>, 4> kChannelKinds{{
     {ChannelKind::kSlack, "slack"},

@@ -4,25 +4,14 @@
 #include <string_view>
 #include <utility>
 
+#include "core/model/name_table.h"
 #include "core/model/posture.h"
 
 namespace secplat::core::model {
 namespace {
 
-template <typename E, size_t N>
-std::string_view NameOf(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-  for (const auto& [e, name] : table)
-    if (e == value) return name;
-  return "unknown";
-}
-
-template <typename E, size_t N>
-std::optional<E> Parse(const std::array<std::pair<E, std::string_view>, N>& table,
-                       std::string_view s) {
-  for (const auto& [e, name] : table)
-    if (name == s) return e;
-  return std::nullopt;
-}
+using names::NameOf;
+using names::ValueOf;
 
 constexpr std::array<std::pair<PostureState, std::string_view>, 7> kStates{{
     {PostureState::kUnknown, "unknown"},
@@ -54,12 +43,12 @@ constexpr std::array<std::pair<TransitionReason, std::string_view>, 10> kReasons
 }  // namespace
 
 std::string_view PostureStateName(PostureState s) { return NameOf(kStates, s); }
-std::optional<PostureState> ParsePostureState(std::string_view s) { return Parse(kStates, s); }
+std::optional<PostureState> ParsePostureState(std::string_view s) { return ValueOf(kStates, s); }
 std::string_view CheckOutcomeName(CheckOutcome o) { return NameOf(kOutcomes, o); }
-std::optional<CheckOutcome> ParseCheckOutcome(std::string_view s) { return Parse(kOutcomes, s); }
+std::optional<CheckOutcome> ParseCheckOutcome(std::string_view s) { return ValueOf(kOutcomes, s); }
 std::string_view TransitionReasonName(TransitionReason r) { return NameOf(kReasons, r); }
 std::optional<TransitionReason> ParseTransitionReason(std::string_view s) {
-  return Parse(kReasons, s);
+  return ValueOf(kReasons, s);
 }
 
 int StatusNum(PostureState s) {
