@@ -803,6 +803,30 @@ TEST_F(NotifierTest, FailedSendsKeepTheirSlotsUntilRecorded) {
   EXPECT_EQ(RequestsWhileRecordingIsSlow(/*failing=*/true), 2u);
 }
 
+// Verifies a backlog that waits for its channel's slot longer than the claim lease is still
+// sent once each, never more than its slots at once: the sweep lists the waiting deliveries as due
+// again (their creation claims ran out) while they wait, and none of them goes out twice.
+TEST_F(NotifierTest, BacklogWaitingPastItsClaimLeaseIsSentOnceEach) {
+  auto rx = Receiver({.provider = Provider::kWebhook, .webhook_secret = kWhsec});
+  ASSERT_NE(rx, nullptr);
+  rx->SetOutage(ScriptedReply::Delayed(std::chrono::milliseconds(60)));
+  auto hook = Webhook(*rx);
+  NotifierOptions o = FastOptions();  // claim lease 500 ms, sweep every 100 ms
+  StartNotifier({{.channel = hook, .rate_limit = {}, .max_in_flight = 4}},
+                Routes({{.name = "all", .channels = {"hook"}}}, {"hook"}), o);
+  const int64_t t = NowMs();
+  constexpr int kEvents = 120;  // ~1.8 s of sends behind four slots: most wait past the lease
+  for (int i = 0; i < kEvents; ++i) {
+    Publish(PostureChanged("web-" + std::to_string(i), "up", "down", t + i));
+  }
+  ASSERT_TRUE(AllDeliveriesIn(DeliveryState::kDelivered, kEvents, std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // anything sent twice arrives
+  auto ids = rx->webhook_ids();
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kEvents));
+  for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << id;
+  EXPECT_LE(rx->max_concurrent(), 4);
+}
+
 // Verifies a delivery is created already claimed by its notifier and, sent while that claim is
 // young, needs no separate claim write: one write to create it, one to record the attempt.
 TEST_F(NotifierTest, DeliveryCreatedClaimedIsSentWithoutAClaimWrite) {
