@@ -26,6 +26,7 @@
 #include "adapters/postgres/pg_store.h"
 #include "adapters/postgres/store_internal.h"
 #include "adapters/sqlite/json_writer.h"
+#include "adapters/sqlite/rows.h"
 #include "core/model/notification.h"
 #include "core/notify/delivery.h"
 
@@ -419,19 +420,9 @@ Result<StoredDeliveryRow> PutDeliveryIn(PgConnection& c, pqxx::transaction_base&
       return Unexpected(ErrorCode::kConflict, what + " is " + state_now +
                                                   " (terminal) at version " +
                                                   std::to_string(version) + "; it cannot change");
-    auto changed = [&](std::string_view field, std::string_view was) {
-      return Unexpected(ErrorCode::kInvalidArgument, what + ": " + std::string(field) +
-                                                         " cannot change (stored " +
-                                                         internal::Quoted(was) + ")");
-    };
-    const std::string event_id = internal::Text(stored[0][2]);
-    const std::string channel = internal::Text(stored[0][3]);
-    const std::string asset_key = internal::Text(stored[0][4]);
-    const Timestamp created_at = internal::Time(stored[0][5]);
-    if (row.event_id != event_id) return changed("event_id", event_id);
-    if (row.channel != channel) return changed("channel", channel);
-    if (row.asset_key != asset_key) return changed("asset_key", asset_key);
-    if (row.created_at != created_at) return changed("created_at", FormatRfc3339(created_at));
+    SECPLAT_RETURN_IF_ERROR(sqlite::internal::SameDeliveryIdentity(
+        what, row, internal::Text(stored[0][2]), internal::Text(stored[0][3]),
+        internal::Text(stored[0][4]), internal::Time(stored[0][5])));
     // Deleted by retention and created afresh between the two statements.
     return Unexpected(ErrorCode::kConflict, what + " changed concurrently; read it again");
   }

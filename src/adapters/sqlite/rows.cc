@@ -280,4 +280,19 @@ Status ValidatePosture(const ports::store::StoredPosture& p) {
   return OkStatus();
 }
 
+Status SameDeliveryIdentity(std::string_view what, const ports::store::StoredDeliveryRow& row,
+                            std::string_view event_id, std::string_view channel,
+                            std::string_view asset_key, Timestamp created_at) {
+  auto changed = [&](std::string_view field, std::string_view stored) {
+    return Unexpected(ErrorCode::kInvalidArgument, std::string(what) + ": " + std::string(field) +
+                                                       " cannot change (stored '" +
+                                                       std::string(stored) + "')");
+  };
+  if (row.event_id != event_id) return changed("event_id", event_id);
+  if (row.channel != channel) return changed("channel", channel);
+  if (row.asset_key != asset_key) return changed("asset_key", asset_key);
+  if (row.created_at != created_at) return changed("created_at", FormatRfc3339(created_at));
+  return OkStatus();
+}
+
 }  // namespace secplat::adapters::sqlite::internal

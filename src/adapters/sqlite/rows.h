@@ -13,6 +13,7 @@
 #include "core/model/event.h"
 #include "core/model/finding.h"
 #include "core/model/scan_job.h"
+#include "ports/store/notification_store.h"
 #include "ports/store/posture_store.h"
 
 // Column lists in the order the Read* functions expect them (string literals, so SQL text is
@@ -64,6 +65,13 @@ std::string PostureJson(const ports::store::StoredPosture& p);
 // score and confidence 0..100, a grade, the status and score JSON objects, the transitions a
 // JSON array. Errors: kInvalidArgument.
 Status ValidatePosture(const ports::store::StoredPosture& p);
+
+// What a delivery is about is fixed at creation: kInvalidArgument ("<what>: channel cannot
+// change (stored 'x')") when `row` differs from the stored event_id, channel, asset_key or
+// created_at. Both stores check it, after the version and the state.
+Status SameDeliveryIdentity(std::string_view what, const ports::store::StoredDeliveryRow& row,
+                            std::string_view event_id, std::string_view channel,
+                            std::string_view asset_key, Timestamp created_at);
 
 }  // namespace secplat::adapters::sqlite::internal
 

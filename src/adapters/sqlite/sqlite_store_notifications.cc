@@ -6,6 +6,7 @@
 #include <string>
 
 #include "adapters/sqlite/json_writer.h"
+#include "adapters/sqlite/rows.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/sqlite/store_internal.h"
 #include "core/model/notification.h"
@@ -336,22 +337,6 @@ Status ValidateDeliveryPut(const StoredDeliveryRow& row, int64_t expected_versio
 }
 
 // PutDelivery's compare-and-set on `db`, inside the caller's transaction.
-// kInvalidArgument when `row` changes what the stored delivery is about (fixed at creation).
-Status SameIdentity(const std::string& quoted, const StoredDeliveryRow& row,
-                    std::string_view event_id, std::string_view channel, std::string_view asset_key,
-                    Timestamp created_at) {
-  auto changed = [&](std::string_view field, std::string_view stored) {
-    return Unexpected(ErrorCode::kInvalidArgument, quoted + ": " + std::string(field) +
-                                                       " cannot change (stored " +
-                                                       internal::Quoted(stored) + ")");
-  };
-  if (row.event_id != event_id) return changed("event_id", event_id);
-  if (row.channel != channel) return changed("channel", channel);
-  if (row.asset_key != asset_key) return changed("asset_key", asset_key);
-  if (row.created_at != created_at) return changed("created_at", FormatRfc3339(created_at));
-  return OkStatus();
-}
-
 Result<StoredDeliveryRow> PutDeliveryIn(Connection& db, const StoredDeliveryRow& row,
                                         int64_t expected_version,
                                         const std::optional<DeliveryAttemptRow>& attempt,
@@ -377,8 +362,8 @@ Result<StoredDeliveryRow> PutDeliveryIn(Connection& db, const StoredDeliveryRow&
     if (core::notify::IsTerminal(*parsed))
       return Unexpected(ErrorCode::kConflict, quoted + " is " + state + " (terminal) at version " +
                                                   std::to_string(stored) + "; it cannot change");
-    SECPLAT_RETURN_IF_ERROR(
-        SameIdentity(quoted, row, s->Text(2), s->Text(3), s->Text(4), s->Time(5)));
+    SECPLAT_RETURN_IF_ERROR(internal::SameDeliveryIdentity(quoted, row, s->Text(2), s->Text(3),
+                                                           s->Text(4), s->Time(5)));
   }
   if (attempt) {
     SECPLAT_ASSIGN_OR_RETURN(
