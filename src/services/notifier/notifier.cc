@@ -1051,7 +1051,9 @@ void Notifier::Record(const ChannelBinding& binding, const std::vector<StoredDel
     std::lock_guard lock(mu_);
     known_.erase(key);
   };
-  const Timestamp done_at = clock_.Now();
+  // The clock floors to the millisecond, so the answers arrived before Now() + 1 ms. Counting
+  // from that bound means a Retry-After or backoff is never honoured up to a millisecond early.
+  const Timestamp done_at = clock_.Now() + std::chrono::milliseconds(1);
   std::vector<ports::platform::DeliveryPut> updates;
   updates.reserve(claimed.size());
   std::vector<size_t> update_index;  // claimed index of each update
