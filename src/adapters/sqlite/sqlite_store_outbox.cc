@@ -80,8 +80,7 @@ Status InsertOutbox(Connection& db, const core::outbox::OutboxEntry& entry, Time
 Result<std::vector<OutboxMessage>> SqliteStore::ClaimUnsent(int limit, Timestamp now) {
   const int n = internal::ClampLimit(limit);
   auto db = readers_->Acquire();
-  // Served by the partial index outbox_unsent (id WHERE sent_at IS NULL): the scan touches the
-  // backlog only, however many sent rows the table keeps.
+  // A rowid-order scan: the table holds only the backlog (MarkSent deletes a published row).
   SECPLAT_ASSIGN_OR_RETURN(
       StatementLease s, db->Prepare(std::string("SELECT ") + kOutboxColumns +
                                     " FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?1"
