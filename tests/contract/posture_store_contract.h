@@ -393,6 +393,71 @@ TYPED_TEST(PostureStoreContract, DueListOrderAndPaging) {
   EXPECT_EQ(again->items[0].asset_key, "k1");
 }
 
+// Verifies the lists follow every update of a filtered or sorted column, changed alone or
+// together, and stay put when a write keeps it: state, grade and check_by (the SQLite store
+// assigns these only when they change).
+TYPED_TEST(PostureStoreContract, ListsFollowEachChangedColumn) {
+  this->MustCreateAsset("web-1");
+  this->MustCreateAsset("web-2");
+  auto record = [](std::string key, const std::vector<CheckOutcome>& outcomes, std::string grade,
+                   std::optional<Timestamp> check_by) {
+    StoredPosture p = MakePosture(std::move(key), outcomes);
+    p.grade = std::move(grade);
+    p.check_by = check_by;
+    return p;
+  };
+  const Timestamp now = kT0 + Duration(60000);
+  auto keys = [](const std::vector<StoredPosture>& items) {
+    std::vector<std::string> out;
+    for (const auto& p : items) out.push_back(p.asset_key);
+    return out;
+  };
+  auto due = [&] {
+    std::vector<std::string> out;
+    auto page = this->store().ListPostureDue(now, std::nullopt, 100);
+    EXPECT_TRUE(page.has_value()) << Describe(page);
+    if (page.has_value())
+      for (const auto& k : page->items) out.push_back(k.asset_key);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  this->MustPut(record("web-2", kUp3, "A", std::nullopt), 0);
+  int64_t v = this->MustPut(record("web-1", kUp3, "A", kT0 + Duration(1000)), 0).version;
+  EXPECT_EQ(due(), V{"web-1"});
+  // Grade alone.
+  v = this->MustPut(record("web-1", kUp3, "C", kT0 + Duration(1000)), v).version;
+  EXPECT_EQ(keys(this->ListAll({.grade = "C"})), V{"web-1"});
+  EXPECT_EQ(keys(this->ListAll({.grade = "A"})), V{"web-2"});
+  // State alone.
+  v = this->MustPut(record("web-1", kDown4, "C", kT0 + Duration(1000)), v).version;
+  EXPECT_EQ(keys(this->ListAll({.state = PostureState::kDown})), V{"web-1"});
+  EXPECT_EQ(keys(this->ListAll({.state = PostureState::kUp})), V{"web-2"});
+  EXPECT_EQ(keys(this->ListAll({.grade = "C"})), V{"web-1"});
+  EXPECT_EQ(due(), V{"web-1"});
+  // check_by alone: later than now, then back, then cleared.
+  v = this->MustPut(record("web-1", kDown4, "C", now + Duration(1)), v).version;
+  EXPECT_TRUE(due().empty());
+  v = this->MustPut(record("web-1", kDown4, "C", kT0 + Duration(2000)), v).version;
+  EXPECT_EQ(due(), V{"web-1"});
+  v = this->MustPut(record("web-1", kDown4, "C", std::nullopt), v).version;
+  EXPECT_TRUE(due().empty());
+  // All three at once, and a rewrite that keeps them.
+  v = this->MustPut(record("web-1", kUp3, "B", kT0 + Duration(3000)), v).version;
+  v = this->MustPut(record("web-1", kUp3, "B", kT0 + Duration(3000)), v).version;
+  EXPECT_EQ(v, 8);
+  EXPECT_EQ(keys(this->ListAll({.state = PostureState::kUp, .grade = "B"})), V{"web-1"});
+  EXPECT_TRUE(this->ListAll({.state = PostureState::kDown}).empty());
+  EXPECT_TRUE(this->ListAll({.grade = "C"}).empty());
+  EXPECT_EQ(due(), V{"web-1"});
+  auto counts = this->store().CountPostureByState();
+  ASSERT_TRUE(counts.has_value()) << Describe(counts);
+  EXPECT_EQ(*counts, (std::map<PostureState, int64_t>{{PostureState::kUp, 2}}));
+  auto stored = this->store().GetPosture("web-1");
+  ASSERT_TRUE(stored.has_value() && stored->has_value()) << Describe(stored);
+  EXPECT_EQ((*stored)->grade, "B");
+  EXPECT_EQ((*stored)->check_by, kT0 + Duration(3000));
+}
+
 // Verifies the audit policy: a row when the record is created and when its state changes
 // (before/after naming the states), none for a rewrite with the same state.
 TYPED_TEST(PostureStoreContract, AuditsCreationAndStateChangesOnly) {

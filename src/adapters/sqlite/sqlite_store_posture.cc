@@ -148,6 +148,22 @@ Result<std::optional<StoredPosture>> CheckPostureWrite(Connection& db, const Sto
   return before;
 }
 
+// The UPDATE of a stored record from `before` to `after`, with the parameters of WritePosture.
+// An indexed column (state, grade, check_by) is assigned only when its value changes: SQLite
+// rewrites an index entry whenever a column of the index is assigned, even to its own value, and
+// most writes keep the grade and many the state. One of eight statements, each prepared once.
+std::string UpdateStatusSql(const StoredPosture& before, const StoredPosture& after) {
+  std::string sql =
+      "UPDATE asset_status SET status_num = ?3, since = ?4, last_result_at = ?5, score = ?6, "
+      "confidence = ?8, version = ?10, updated_at = ?11, status_json = ?12, score_json = ?13, "
+      "transitions_json = ?14";
+  if (before.state != after.state) sql += ", state = ?2";
+  if (before.grade != after.grade) sql += ", grade = ?7";
+  if (before.check_by != after.check_by) sql += ", check_by = ?9";
+  sql += " WHERE asset_key = ?1";
+  return sql;
+}
+
 // Writes `record` over `before` (CheckPostureWrite's answer) inside the caller's transaction,
 // with its audit row when it creates the record or changes its state.
 Result<StoredPosture> WritePosture(Connection& db, const StoredPosture& record,
@@ -158,16 +174,14 @@ Result<StoredPosture> WritePosture(Connection& db, const StoredPosture& record,
   after.updated_at = ctx.now;
   // CheckPostureWrite has just read the row under the same write lock: an existing record is
   // updated in place, a new one inserted (no upsert: one b-tree search instead of two).
-  SECPLAT_ASSIGN_OR_RETURN(
-      StatementLease s,
-      before ? db.Prepare("UPDATE asset_status SET state = ?2, status_num = ?3, since = ?4, "
-                          "last_result_at = ?5, score = ?6, grade = ?7, confidence = ?8, "
-                          "check_by = ?9, version = ?10, updated_at = ?11, status_json = ?12, "
-                          "score_json = ?13, transitions_json = ?14 WHERE asset_key = ?1")
-             : db.Prepare("INSERT INTO asset_status(asset_key, state, status_num, since, "
-                          "last_result_at, score, grade, confidence, check_by, version, "
-                          "updated_at, status_json, score_json, transitions_json) VALUES (?1, "
-                          "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s,
+                           before ? db.Prepare(UpdateStatusSql(*before, after))
+                                  : db.Prepare("INSERT INTO asset_status(asset_key, state, "
+                                               "status_num, since, last_result_at, score, grade, "
+                                               "confidence, check_by, version, updated_at, "
+                                               "status_json, score_json, transitions_json) "
+                                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                               "?10, ?11, ?12, ?13, ?14)"));
   s->Bind(1, after.asset_key);
   s->Bind(2, core::model::PostureStateName(after.state));
   s->Bind(3, core::model::StatusNum(after.state));
