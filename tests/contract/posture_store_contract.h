@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "adapters/json/posture_codec.h"
@@ -557,6 +558,63 @@ TYPED_TEST(PostureStoreContract, GetPosturesAnswersEachKeyAsGetPosture) {
   EXPECT_EQ((*out)[3].error().code, ErrorCode::kNotFound);
   ASSERT_TRUE((*out)[4].has_value() && (*out)[4]->has_value());
   EXPECT_EQ((*out)[4]->value().status_json, derived.status_json);
+}
+
+// Verifies GetPostureInputs answers each key in order as GetPostures, GetAsset and CountFindings
+// (open findings of the asset) would: the asset with its labels and scan settings, its record
+// (nullopt: never derived) and its open findings; kNotFound for unknown and deleted assets.
+TYPED_TEST(PostureStoreContract, GetPostureInputsAnswersEachKeyAsTheSingleReads) {
+  auto with_children = MakeAsset("i-derived", {{"env", "prod"}, {"tier", "1"}});
+  with_children.scan.emplace("health_http",
+                             core::model::ScanSetting{.enabled = true, .interval_seconds = 30});
+  with_children.scan.emplace("tls", core::model::ScanSetting{.enabled = false});
+  ASSERT_TRUE(this->store().CreateAsset(with_children, MakeWriteContext(kT0)).has_value());
+  for (const char* k : {"i-never", "i-gone"}) this->MustCreateAsset(k);
+  StoredPosture derived = this->MustPut(MakePosture("i-derived", kDown4), 0);
+  this->MustPut(MakePosture("i-gone", kUp3), 0);
+  using core::model::Severity;
+  for (auto [key, asset, sev] : {std::tuple{"f1", "i-derived", Severity::kHigh},
+                                 {"f2", "i-derived", Severity::kCritical},
+                                 {"f3", "i-derived", Severity::kLow},
+                                 {"f4", "i-never", Severity::kMedium}}) {
+    auto o = MakeObservation(key, asset, kT0);
+    o.severity = sev;
+    ASSERT_TRUE(this->store().UpsertFinding(o, MakeWriteContext(kT0)).has_value());
+  }
+  core::findings::StatusChange resolve;
+  resolve.to = core::model::FindingStatus::kResolved;
+  resolve.actor = "tester";
+  ASSERT_TRUE(this->store().ChangeFindingStatus("f3", resolve, MakeWriteContext(kT0)).has_value());
+  ASSERT_TRUE(this->store().DeleteAsset("i-gone", MakeWriteContext(kT0)).has_value());
+
+  const std::vector<std::string> keys = {"i-never", "i-derived", "i-absent", "i-gone", "i-derived"};
+  auto out = this->store().GetPostureInputs(keys);
+  ASSERT_TRUE(out.has_value()) << Describe(out);
+  ASSERT_EQ(out->size(), keys.size());
+  for (size_t i : {size_t{0}, size_t{1}, size_t{4}}) {
+    SCOPED_TRACE(keys[i]);
+    ASSERT_TRUE((*out)[i].has_value()) << Describe((*out)[i]);
+    const ports::store::PostureInputs& in = *(*out)[i];
+    auto asset = this->store().GetAsset(keys[i]);
+    ASSERT_TRUE(asset.has_value());
+    EXPECT_EQ(in.asset, *asset);
+    auto posture = this->store().GetPosture(keys[i]);
+    ASSERT_TRUE(posture.has_value());
+    EXPECT_EQ(in.posture, *posture);
+    auto open = this->store().CountFindings(
+        {.asset_key = keys[i], .status = core::model::FindingStatus::kOpen});
+    ASSERT_TRUE(open.has_value());
+    EXPECT_EQ(in.open_findings, *open);
+  }
+  const ports::store::PostureInputs& d = *(*out)[1];
+  EXPECT_EQ(d.asset.labels, with_children.labels);
+  EXPECT_EQ(d.asset.scan, with_children.scan);
+  EXPECT_EQ(d.posture, derived);
+  EXPECT_EQ(d.open_findings, (ports::store::FindingCounts{.high = 1, .critical = 1}));
+  EXPECT_FALSE((*out)[0]->posture.has_value());
+  EXPECT_EQ((*out)[0]->open_findings, (ports::store::FindingCounts{.medium = 1}));
+  EXPECT_EQ((*out)[2].error().code, ErrorCode::kNotFound);
+  EXPECT_EQ((*out)[3].error().code, ErrorCode::kNotFound);
 }
 
 // Verifies CountFindings counts per severity with the filter applied (asset, status) in one call.

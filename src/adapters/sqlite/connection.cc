@@ -225,6 +225,12 @@ Result<Transaction> Transaction::Begin(Connection& db) {
   return Transaction(&db);
 }
 
+Result<Transaction> Transaction::BeginRead(Connection& db) {
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s, db.Prepare("BEGIN"));
+  SECPLAT_RETURN_IF_ERROR(s->Run());
+  return Transaction(&db);
+}
+
 Transaction::~Transaction() {
   // sqlite rolls back by itself after some errors (SQLITE_FULL, IOERR, ...): only roll back
   // a transaction that is still open.

@@ -146,6 +146,9 @@ class Transaction {
  public:
   // Errors: kUnavailable (another process holds the write lock past the busy timeout).
   static Result<Transaction> Begin(Connection& db);
+  // A deferred transaction for reading: every statement inside reads one snapshot. It takes no
+  // lock until its first read and never the write lock; the destructor ends it.
+  static Result<Transaction> BeginRead(Connection& db);
   Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();

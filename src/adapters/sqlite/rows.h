@@ -3,7 +3,9 @@
 #ifndef SECPLAT_ADAPTERS_SQLITE_ROWS_H_
 #define SECPLAT_ADAPTERS_SQLITE_ROWS_H_
 
+#include <algorithm>
 #include <string>
+#include <string_view>
 
 #include "adapters/sqlite/connection.h"
 #include "core/common/result.h"
@@ -38,6 +40,11 @@
   "id, ts, actor, action, target, before_json, after_json, request_id"
 
 namespace secplat::adapters::sqlite::internal {
+
+// The number of columns in a list such as SECPLAT_SQLITE_ASSET_COLUMNS (no commas inside one).
+constexpr int ColumnCount(std::string_view columns) {
+  return 1 + static_cast<int>(std::count(columns.begin(), columns.end(), ','));
+}
 
 // Each reads the current row of `s` (columns as listed above). Errors: kInternal when a
 // stored enum name is unknown (a newer or damaged database).

@@ -13,11 +13,9 @@ using ports::store::Page;
 using ports::store::PageRequest;
 using ports::store::WriteContext;
 
-namespace {
+namespace internal {
 
-// Fills labels and scan settings of `assets` (sorted by id) with two range queries, rather than
-// two queries per asset.
-Status LoadChildren(Connection& db, std::vector<Asset>& assets) {
+Status LoadAssetChildren(Connection& db, std::span<Asset> assets) {
   if (assets.empty()) return OkStatus();
   const int64_t lo = assets.front().id;
   const int64_t hi = assets.back().id;
@@ -54,6 +52,10 @@ Status LoadChildren(Connection& db, std::vector<Asset>& assets) {
   return OkStatus();
 }
 
+}  // namespace internal
+
+namespace {
+
 // The asset row for `key` with its children, deleted or not; nullopt when absent.
 Result<std::optional<Asset>> FindAsset(Connection& db, std::string_view key) {
   std::vector<Asset> found;
@@ -66,7 +68,7 @@ Result<std::optional<Asset>> FindAsset(Connection& db, std::string_view key) {
     SECPLAT_ASSIGN_OR_RETURN(Asset a, internal::ReadAsset(*s));
     found.push_back(std::move(a));
   }
-  SECPLAT_RETURN_IF_ERROR(LoadChildren(db, found));
+  SECPLAT_RETURN_IF_ERROR(internal::LoadAssetChildren(db, found));
   return std::optional<Asset>(std::move(found.front()));
 }
 
@@ -217,7 +219,7 @@ Result<Page<Asset>> SqliteStore::ListAssets(const AssetFilter& filter, const Pag
                     *s, limit, [](const Statement& st) { return internal::ReadAsset(st); },
                     [](const Asset& a) { return a.id; }));
   }
-  SECPLAT_RETURN_IF_ERROR(LoadChildren(*db, result.items));
+  SECPLAT_RETURN_IF_ERROR(internal::LoadAssetChildren(*db, result.items));
   return result;
 }
 

@@ -214,29 +214,18 @@ Result<Page<Finding>> SqliteStore::ListFindings(const FindingFilter& filter,
       [](const Finding& f) { return f.id; });
 }
 
-Result<ports::store::FindingCounts> SqliteStore::CountFindings(const FindingFilter& filter) {
-  std::string sql = "SELECT severity, COUNT(*) FROM findings WHERE 1 = 1";
-  if (filter.asset_key) sql += " AND asset_key = ?1";
-  if (filter.severity) sql += " AND severity = ?2";
-  if (filter.status) sql += " AND status = ?3";
-  if (filter.since) sql += " AND last_seen >= ?4";
-  sql += " GROUP BY severity";
-  auto db = readers_->Acquire();
-  SECPLAT_ASSIGN_OR_RETURN(StatementLease s, db->Prepare(sql));
-  if (filter.asset_key) s->Bind(1, *filter.asset_key);
-  if (filter.severity) s->Bind(2, core::model::SeverityName(*filter.severity));
-  if (filter.status) s->Bind(3, core::model::FindingStatusName(*filter.status));
-  if (filter.since) s->Bind(4, *filter.since);
+namespace internal {
+
+Result<ports::store::FindingCounts> ReadFindingCounts(Statement& s) {
   ports::store::FindingCounts counts;
   while (true) {
-    SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
+    SECPLAT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    std::string name = s->Text(0);
+    std::string name = s.Text(0);
     auto severity = core::model::ParseSeverity(name);
     if (!severity)
-      return Unexpected(ErrorCode::kInternal,
-                        "findings: unknown severity " + internal::Quoted(name));
-    const int64_t n = s->Int64(1);
+      return Unexpected(ErrorCode::kInternal, "findings: unknown severity " + Quoted(name));
+    const int64_t n = s.Int64(1);
     switch (*severity) {
       case core::model::Severity::kInfo:
         counts.info += n;
@@ -256,6 +245,24 @@ Result<ports::store::FindingCounts> SqliteStore::CountFindings(const FindingFilt
     }
   }
   return counts;
+}
+
+}  // namespace internal
+
+Result<ports::store::FindingCounts> SqliteStore::CountFindings(const FindingFilter& filter) {
+  std::string sql = "SELECT severity, COUNT(*) FROM findings WHERE 1 = 1";
+  if (filter.asset_key) sql += " AND asset_key = ?1";
+  if (filter.severity) sql += " AND severity = ?2";
+  if (filter.status) sql += " AND status = ?3";
+  if (filter.since) sql += " AND last_seen >= ?4";
+  sql += " GROUP BY severity";
+  auto db = readers_->Acquire();
+  SECPLAT_ASSIGN_OR_RETURN(StatementLease s, db->Prepare(sql));
+  if (filter.asset_key) s->Bind(1, *filter.asset_key);
+  if (filter.severity) s->Bind(2, core::model::SeverityName(*filter.severity));
+  if (filter.status) s->Bind(3, core::model::FindingStatusName(*filter.status));
+  if (filter.since) s->Bind(4, *filter.since);
+  return internal::ReadFindingCounts(*s);
 }
 
 Result<Finding> SqliteStore::ChangeFindingStatus(std::string_view finding_key,

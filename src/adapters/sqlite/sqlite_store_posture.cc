@@ -26,6 +26,9 @@ using ports::store::WriteContext;
 
 namespace {
 
+// The columns of SECPLAT_SQLITE_ASSET_COLUMNS (rows.h), which ReadAsset reads from column 0.
+constexpr int kAssetColumnCount = internal::ColumnCount(SECPLAT_SQLITE_ASSET_COLUMNS);
+
 // Summary columns (documents excluded), in the order ReadSummary expects them, after the asset
 // key: s.* may be NULL (LEFT JOIN: never derived).
 #define SECPLAT_SQLITE_POSTURE_SUMMARY                                              \
@@ -116,6 +119,56 @@ Result<std::vector<Result<std::optional<StoredPosture>>>> SqliteStore::GetPostur
     p.score_json = s->Text(11);
     p.transitions_json = s->Text(12);
     out.push_back(std::optional<StoredPosture>(std::move(p)));
+  }
+  return out;
+}
+
+Result<std::vector<Result<ports::store::PostureInputs>>> SqliteStore::GetPostureInputs(
+    std::span<const std::string> asset_keys) {
+  auto db = readers_->Acquire();
+  // One snapshot for the batch: an asset and its record cannot be read across a write.
+  SECPLAT_ASSIGN_OR_RETURN(Transaction snapshot, Transaction::BeginRead(*db));
+  std::vector<Result<ports::store::PostureInputs>> out;
+  out.reserve(asset_keys.size());
+  const std::string open(core::model::FindingStatusName(core::model::FindingStatus::kOpen));
+  for (const std::string& key : asset_keys) {
+    ports::store::PostureInputs in;
+    {
+      // The active asset and its record in one lookup (NULL summary: never derived).
+      SECPLAT_ASSIGN_OR_RETURN(
+          StatementLease s,
+          db->Prepare("SELECT " SECPLAT_SQLITE_ASSET_COLUMNS
+                      ", assets.asset_key, " SECPLAT_SQLITE_POSTURE_SUMMARY
+                      ", s.status_json, s.score_json, s.transitions_json FROM assets"
+                      " LEFT JOIN asset_status s ON s.asset_key = assets.asset_key"
+                      " WHERE assets.asset_key = ?1 AND assets.deleted_at IS NULL"));
+      s->Bind(1, key);
+      SECPLAT_ASSIGN_OR_RETURN(bool active, s->Step());
+      if (!active) {
+        out.push_back(internal::NotFound("asset " + internal::Quoted(key)));
+        continue;
+      }
+      SECPLAT_ASSIGN_OR_RETURN(in.asset, internal::ReadAsset(*s));
+      constexpr int kSummary = kAssetColumnCount + 1;  // after the asset key repeated
+      if (!s->IsNull(kSummary)) {
+        SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, kSummary));
+        p.status_json = s->Text(kSummary + 9);
+        p.score_json = s->Text(kSummary + 10);
+        p.transitions_json = s->Text(kSummary + 11);
+        in.posture = std::move(p);
+      }
+    }
+    SECPLAT_RETURN_IF_ERROR(internal::LoadAssetChildren(*db, std::span(&in.asset, 1)));
+    {
+      SECPLAT_ASSIGN_OR_RETURN(
+          StatementLease s,
+          db->Prepare("SELECT severity, COUNT(*) FROM findings WHERE asset_key = ?1 AND "
+                      "status = ?2 GROUP BY severity"));
+      s->Bind(1, key);
+      s->Bind(2, open);
+      SECPLAT_ASSIGN_OR_RETURN(in.open_findings, internal::ReadFindingCounts(*s));
+    }
+    out.push_back(std::move(in));
   }
   return out;
 }

@@ -49,6 +49,14 @@ Status InsertAudit(Connection& db, const ports::store::WriteContext& ctx, std::s
 // ErrorCodeFromSqlite.
 Status InsertOutbox(Connection& db, const core::outbox::OutboxEntry& entry, Timestamp now);
 
+// Fills labels and scan settings of `assets` (sorted by id) with two range queries, rather than
+// two queries per asset (sqlite_store_assets.cc).
+Status LoadAssetChildren(Connection& db, std::span<core::model::Asset> assets);
+
+// Adds up the (severity, count) rows of `s` into counts by severity (sqlite_store_findings.cc).
+// Errors: kInternal (an unknown severity stored), or the database's.
+Result<ports::store::FindingCounts> ReadFindingCounts(Statement& s);
+
 // Reads up to `limit` rows of `s` (which must select at most limit + 1 rows, ordered by key
 // ascending) with `read(Statement&) -> Result<T>`; next_after is key(last item) when a further
 // row exists.

@@ -42,6 +42,8 @@ struct Asset {
   Timestamp updated_at{};
   std::optional<Timestamp> deleted_at;  // soft delete
   int64_t version = 0;                  // bumped on every write; optimistic concurrency
+
+  bool operator==(const Asset&) const = default;
 };
 
 std::string_view AssetKindName(AssetKind k);

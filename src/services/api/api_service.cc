@@ -117,35 +117,23 @@ Result<ports::platform::PostureRecord> ApiService::PutPosture(const std::string&
 
 Result<std::vector<adapters::json::PostureInputsRow>> ApiService::GetPostureInputs(
     std::span<const std::string> asset_keys) {
-  SECPLAT_ASSIGN_OR_RETURN(auto postures, store_.GetPostures(asset_keys));
-  if (postures.size() != asset_keys.size())
-    return Unexpected(ErrorCode::kInternal, "store answered " + std::to_string(postures.size()) +
+  SECPLAT_ASSIGN_OR_RETURN(auto inputs, store_.GetPostureInputs(asset_keys));
+  if (inputs.size() != asset_keys.size())
+    return Unexpected(ErrorCode::kInternal, "store answered " + std::to_string(inputs.size()) +
                                                 " records for " +
                                                 std::to_string(asset_keys.size()) + " keys");
   std::vector<adapters::json::PostureInputsRow> rows;
   rows.reserve(asset_keys.size());
   for (size_t i = 0; i < asset_keys.size(); ++i) {
-    const std::string& key = asset_keys[i];
     adapters::json::PostureInputsRow row;
-    row.asset_key = key;
-    if (!postures[i].has_value()) {  // kNotFound: absent or deleted
-      row.status = Unexpected(postures[i].error());
-      rows.push_back(std::move(row));
-      continue;
+    row.asset_key = asset_keys[i];
+    if (!inputs[i].has_value()) {  // kNotFound: absent or deleted
+      row.status = Unexpected(inputs[i].error());
+    } else {
+      row.asset = std::move(inputs[i]->asset);
+      row.posture = std::move(inputs[i]->posture);
+      row.open_findings = inputs[i]->open_findings;
     }
-    auto asset = store_.GetAsset(key);  // kNotFound when deleted since
-    if (!asset.has_value()) {
-      if (asset.error().code != ErrorCode::kNotFound) return Unexpected(asset.error());
-      row.status = Unexpected(asset.error());
-      rows.push_back(std::move(row));
-      continue;
-    }
-    row.asset = *std::move(asset);
-    row.posture = *std::move(postures[i]);
-    ports::store::FindingFilter open;
-    open.asset_key = key;
-    open.status = core::model::FindingStatus::kOpen;
-    SECPLAT_ASSIGN_OR_RETURN(row.open_findings, store_.CountFindings(open));
     rows.push_back(std::move(row));
   }
   return rows;

@@ -67,6 +67,10 @@ Result<std::vector<Result<std::optional<StoredPosture>>>> MeteredStore::GetPostu
     std::span<const std::string> keys) {
   return Timed("get_postures", [&] { return inner_.GetPostures(keys); });
 }
+Result<std::vector<Result<ports::store::PostureInputs>>> MeteredStore::GetPostureInputs(
+    std::span<const std::string> keys) {
+  return Timed("get_posture_inputs", [&] { return inner_.GetPostureInputs(keys); });
+}
 Result<StoredPosture> MeteredStore::PutPosture(const StoredPosture& r, int64_t expected_version,
                                                const WriteContext& c) {
   return Timed("put_posture", [&] { return inner_.PutPosture(r, expected_version, c); });
