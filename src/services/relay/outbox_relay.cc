@@ -133,8 +133,15 @@ Result<OutboxRelay::Report> OutboxRelay::RunOnce() {
   }
 
   Status marked = store_.MarkSent(sent);
-  if (auto unsent = store_.CountUnsent(); unsent.has_value())
-    metrics_.GaugeSet(kUnsentGauge, kUnsentHelp, {}, static_cast<double>(*unsent));
+  // Counting is linear in the backlog: during a large one (full batches) it would cost as much
+  // as the publishing, so the gauge is then refreshed at most once per unsent_gauge_every.
+  const bool caught_up = static_cast<int>(rows.size()) < options_.batch;
+  if (caught_up || !counted_at_ || now - *counted_at_ >= options_.unsent_gauge_every ||
+      now < *counted_at_) {
+    counted_at_ = now;
+    if (auto unsent = store_.CountUnsent(); unsent.has_value())
+      metrics_.GaugeSet(kUnsentGauge, kUnsentHelp, {}, static_cast<double>(*unsent));
+  }
   // Published but not marked: the next run republishes them and the queue refuses the copies.
   if (!marked.has_value()) return Unexpected(marked.error());
   return report;

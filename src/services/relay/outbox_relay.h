@@ -30,6 +30,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 
 #include "core/common/clock.h"
@@ -48,6 +49,9 @@ class OutboxRelay {
     Duration idle_poll = std::chrono::milliseconds(200);  // Run's wait when nothing was sent
     Duration retry_min = std::chrono::milliseconds(500);  // first backoff after a failure
     Duration retry_max = std::chrono::seconds(30);        // backoff cap
+    // The unsent gauge counts the whole backlog (CountUnsent): while full batches keep coming,
+    // at most once per this interval; after a short batch (caught up), every time.
+    Duration unsent_gauge_every = std::chrono::seconds(1);
   };
 
   // `store`, `queue`, `metrics` and `clock` must outlive the relay. `clock` is read for `now`
@@ -65,7 +69,8 @@ class OutboxRelay {
 
   // Claims up to Options::batch due rows, publishes them in order (consecutive rows of one
   // stream in one PublishBatch), marks the successes sent in one call and the failures failed
-  // with backoff by attempts, and updates the gauge. Not thread-safe (one caller at a time).
+  // with backoff by attempts, and updates the gauge (see Options::unsent_gauge_every). Not
+  // thread-safe (one caller at a time).
   // Errors: those of ClaimUnsent and MarkSent (kUnavailable, kInternal); published rows whose
   // MarkSent failed are republished later and refused by the queue as duplicates.
   Result<Report> RunOnce();
@@ -90,6 +95,7 @@ class OutboxRelay {
   ports::Metrics& metrics_;
   const Clock& clock_;
   Options options_;
+  std::optional<Timestamp> counted_at_;  // RunOnce's last CountUnsent
 
   std::mutex mu_;  // guards woken_
   std::condition_variable_any cv_;

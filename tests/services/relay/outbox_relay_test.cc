@@ -269,6 +269,36 @@ TEST_F(OutboxRelayTest, PublishesEachMessageOnceAndMarksItSent) {
   EXPECT_NE(text.find("secplat_outbox_unsent 0"), std::string::npos) << text;
 }
 
+// Verifies the unsent gauge during a backlog: full batches refresh it at most once per
+// unsent_gauge_every (counting is linear in the backlog), a short batch (caught up) always.
+TEST_F(OutboxRelayTest, UnsentGaugeIsCountedOncePerIntervalDuringABacklog) {
+  CreateJobs(7, kT0);
+  ManualClock clock(kT0);
+  OutboxRelay::Options options = FastOptions();
+  options.batch = 2;
+  options.unsent_gauge_every = seconds(1);
+  OutboxRelay relay(*store_, *queue_, metrics_, clock, options);
+  auto gauge = [&](int n) {
+    return metrics_.RenderText().find("secplat_outbox_unsent " + std::to_string(n) + "\n") !=
+           std::string::npos;
+  };
+  auto run = [&] {
+    auto r = relay.RunOnce();
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r.has_value() ? r->published : -1;
+  };
+  EXPECT_EQ(run(), 2);
+  EXPECT_TRUE(gauge(5)) << metrics_.RenderText();  // the first run counts
+  EXPECT_EQ(run(), 2);
+  EXPECT_TRUE(gauge(5)) << "a full batch within the interval does not count again";
+  clock.Advance(seconds(1));
+  EXPECT_EQ(run(), 2);
+  EXPECT_TRUE(gauge(1)) << metrics_.RenderText();  // the interval has passed
+  EXPECT_EQ(run(), 1);
+  EXPECT_TRUE(gauge(0)) << metrics_.RenderText();  // a short batch: caught up, counted
+  EXPECT_EQ(*store_->CountUnsent(), 0);
+}
+
 // Verifies that while the queue is down rows stay unsent with attempts, last_error and a
 // backoff (the rest of the batch is not even tried), and that they all go out, once, after it
 // recovers.
