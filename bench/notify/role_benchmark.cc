@@ -16,6 +16,7 @@
 //               flowing and a client timing the API's normal routes (list assets, upsert a
 //               finding) back to back: p50/p99 per phase; then recovery, and every notification
 //               must be accepted exactly once
+// `--max-in-flight` (0: the channel's default, 64) sets the webhook channel's sends at once.
 // Prints one line per mode; exit status 1 when a notification is missing or invalid.
 #include <algorithm>
 #include <atomic>
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
   const int batch = std::clamp(Arg(argc, argv, "--batch", 250), 1, 1000);
   const int outage = Arg(argc, argv, "--outage", 0);
   const int repeats = std::clamp(Arg(argc, argv, "--repeats", 1), 1, 20);
+  const int max_in_flight = Arg(argc, argv, "--max-in-flight", 0);  // 0: the channel default
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   // Event ids are consecutive across phases and every phase but the last covers whole rounds
   // of kAssets, so each event flips its asset's state (down, up, down, ...) and is notified.
@@ -154,8 +156,9 @@ int main(int argc, char** argv) {
   {
     std::ofstream f(routes);
     f << "channels:\n  - name: hook\n    type: webhook\n    url: " << (*rx)->url("/hook")
-      << "\n    secret_env: BENCH_WEBHOOK_SECRET\n"
-      << "routes:\n  - name: all\n    event_types: [posture.changed]\n    channels: [hook]\n"
+      << "\n    secret_env: BENCH_WEBHOOK_SECRET\n";
+    if (max_in_flight > 0) f << "    max_in_flight: " << max_in_flight << "\n";
+    f << "routes:\n  - name: all\n    event_types: [posture.changed]\n    channels: [hook]\n"
       << "    repeat_interval: 0\n";
   }
   auto env = quiet;
