@@ -57,6 +57,15 @@ Result<StoredPosture> ReadSummary(const Statement& s, int col) {
   return p;
 }
 
+// The full record: the summary at `col` (as ReadSummary) followed by its three documents.
+Result<StoredPosture> ReadRecord(const Statement& s, int col) {
+  SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(s, col));
+  p.status_json = s.Text(col + 9);
+  p.score_json = s.Text(col + 10);
+  p.transitions_json = s.Text(col + 11);
+  return p;
+}
+
 Result<bool> AssetActive(Connection& db, std::string_view asset_key) {
   SECPLAT_ASSIGN_OR_RETURN(
       StatementLease s,
@@ -75,10 +84,7 @@ Result<std::optional<StoredPosture>> FindPosture(Connection& db, std::string_vie
   s->Bind(1, asset_key);
   SECPLAT_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<StoredPosture>();
-  SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, 1));
-  p.status_json = s->Text(10);
-  p.score_json = s->Text(11);
-  p.transitions_json = s->Text(12);
+  SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadRecord(*s, 1));
   return std::optional<StoredPosture>(std::move(p));
 }
 
@@ -114,10 +120,7 @@ Result<std::vector<Result<std::optional<StoredPosture>>>> SqliteStore::GetPostur
       out.push_back(std::optional<StoredPosture>());
       continue;
     }
-    SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, 1));
-    p.status_json = s->Text(10);
-    p.score_json = s->Text(11);
-    p.transitions_json = s->Text(12);
+    SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadRecord(*s, 1));
     out.push_back(std::optional<StoredPosture>(std::move(p)));
   }
   return out;
@@ -151,11 +154,7 @@ Result<std::vector<Result<ports::store::PostureInputs>>> SqliteStore::GetPosture
       SECPLAT_ASSIGN_OR_RETURN(in.asset, internal::ReadAsset(*s));
       constexpr int kSummary = kAssetColumnCount + 1;  // after the asset key repeated
       if (!s->IsNull(kSummary)) {
-        SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadSummary(*s, kSummary));
-        p.status_json = s->Text(kSummary + 9);
-        p.score_json = s->Text(kSummary + 10);
-        p.transitions_json = s->Text(kSummary + 11);
-        in.posture = std::move(p);
+        SECPLAT_ASSIGN_OR_RETURN(in.posture, ReadRecord(*s, kSummary));
       }
     }
     SECPLAT_RETURN_IF_ERROR(internal::LoadAssetChildren(*db, std::span(&in.asset, 1)));
