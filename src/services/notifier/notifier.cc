@@ -587,22 +587,22 @@ void Notifier::Schedule(const StoredDelivery& d, Timestamp at) {
     }
     auto it = known_.find(key);
     if (it != known_.end()) {
-      // Already scheduled: keep the newer record, drop the older schedule entry.
-      for (auto s = schedule_.begin(); s != schedule_.end(); ++s) {
-        if (s->second == key) {
-          schedule_.erase(s);
-          break;
-        }
-      }
+      // Already scheduled: keep the newer record; ScheduleAt drops the older schedule entry.
       if (d.version >= it->second.version) it->second = d;
     } else {
       known_.emplace(key, d);
     }
-    schedule_.emplace(at, key);
+    ScheduleAt(at, key);
     metrics_.GaugeSet("secplat_notifier_scheduled", "Deliveries waiting in this notifier", {},
                       static_cast<double>(known_.size()));
   }
   cv_.notify_all();
+}
+
+void Notifier::ScheduleAt(Timestamp at, const std::string& key) {
+  auto [entry, added] = scheduled_.try_emplace(key);
+  if (!added) schedule_.erase(entry->second);
+  entry->second = schedule_.emplace(at, key);
 }
 
 int Notifier::SendSlots(const ChannelState& cs) const {
@@ -619,7 +619,7 @@ bool Notifier::Dispatch(const std::string& key, ChannelState& cs, Timestamp now)
       limiter_.TryTake(cs.binding.channel->rate_limit_key(), cs.binding.rate_limit, now);
   if (wait > Duration::zero()) {
     // Back-pressure: the delivery waits for its token; nothing is dropped.
-    schedule_.emplace(now + wait, key);
+    ScheduleAt(now + wait, key);
     metrics_.CounterAdd("secplat_notifier_rate_limited_total",
                         "Sends delayed by a channel's token bucket or a provider's 429",
                         {{"channel", cs.binding.channel->name()}});
@@ -648,6 +648,7 @@ void Notifier::DispatchLoop(std::stop_token stop) {
     }
     while (!schedule_.empty() && schedule_.begin()->first <= now) {
       const std::string key = schedule_.begin()->second;
+      scheduled_.erase(key);
       schedule_.erase(schedule_.begin());
       auto it = known_.find(key);
       if (it == known_.end() || held_.contains(key)) continue;  // held: PollLate reschedules
@@ -784,7 +785,7 @@ void Notifier::Release(const std::string& key) {
     if (h == held_.end()) return;
     const Timestamp at = std::max(h->second, clock_.Now());
     held_.erase(h);
-    if (known_.contains(key)) schedule_.emplace(at, key);
+    if (known_.contains(key)) ScheduleAt(at, key);
   }
   cv_.notify_all();
 }
@@ -923,7 +924,7 @@ size_t Notifier::SendBatch(std::vector<StoredDelivery> batch, ports::HttpSender&
                .extra = {{"channel", channel_name}, {"idempotency_key", key}}});
     std::lock_guard lock(mu_);
     auto it = known_.find(key);
-    if (it != known_.end()) schedule_.emplace(clock_.Now() + after, key);
+    if (it != known_.end()) ScheduleAt(clock_.Now() + after, key);
   };
   if (binding == nullptr) {
     for (const StoredDelivery& d : batch) forget(d.record.idempotency_key);
@@ -1176,7 +1177,7 @@ void Notifier::Record(const ChannelBinding& binding, const std::vector<StoredDel
             .key = key, .channel = channel_name, .rendered_at = lingers[ci].rendered_at};
       } else if (updated.record.state == DeliveryState::kRetrying) {
         known_[key] = now_stored;
-        schedule_.emplace(now_stored.record.next_attempt_at.value_or(done_at), key);
+        ScheduleAt(now_stored.record.next_attempt_at.value_or(done_at), key);
       } else {
         known_.erase(key);
       }

@@ -53,6 +53,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/common/clock.h"
@@ -205,6 +206,8 @@ class Notifier {
   size_t WorkerOf(const jobqueue::Message& message) const;
 
   void Schedule(const ports::platform::StoredDelivery& d, Timestamp at);
+  // Puts `key` in the schedule at `at`, replacing its earlier entry if it has one. mu_ held.
+  void ScheduleAt(Timestamp at, const std::string& key);
   // A new delivery of `event` to `channel`, claimed by this notifier as it is created.
   ports::platform::StoredDelivery NewClaimedDelivery(const core::model::NotifyEvent& event,
                                                      const std::string& channel,
@@ -272,10 +275,13 @@ class Notifier {
   NotifierOptions options_;
 
   std::mutex mu_;
-  std::condition_variable_any cv_;                                // dispatcher: schedule changed
-  std::condition_variable_any send_cv_;                           // senders: ready_ changed
-  std::map<std::string, ChannelState> channels_;                  // by name
-  std::multimap<Timestamp, std::string> schedule_;                // due time -> idempotency key
+  std::condition_variable_any cv_;                // dispatcher: schedule changed
+  std::condition_variable_any send_cv_;           // senders: ready_ changed
+  std::map<std::string, ChannelState> channels_;  // by name
+  // Due time -> idempotency key, at most one entry per key (ScheduleAt), found by key through
+  // scheduled_ so that rescheduling a known delivery is O(log n), not a walk of the schedule.
+  std::multimap<Timestamp, std::string> schedule_;
+  std::unordered_map<std::string, std::multimap<Timestamp, std::string>::iterator> scheduled_;
   std::map<std::string, ports::platform::StoredDelivery> known_;  // scheduled or in flight
   std::set<std::string> in_flight_;
   // Retries held while an earlier attempt of the delivery lingers: key -> when the retry is due.
