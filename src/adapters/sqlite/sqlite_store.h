@@ -86,8 +86,6 @@ class SqliteStore final : public ports::store::Store {
   Result<std::optional<ports::store::StoredPosture>> GetPosture(
       std::string_view asset_key) override;
   // One read connection, one lookup per key (asset and record together).
-  Result<std::vector<Result<std::optional<ports::store::StoredPosture>>>> GetPostures(
-      std::span<const std::string> asset_keys) override;
   Result<std::vector<Result<ports::store::PostureInputs>>> GetPostureInputs(
       std::span<const std::string> asset_keys) override;
   Result<ports::store::StoredPosture> PutPosture(const ports::store::StoredPosture& record,

@@ -97,35 +97,6 @@ Result<std::optional<StoredPosture>> SqliteStore::GetPosture(std::string_view as
   return FindPosture(*db, asset_key);
 }
 
-Result<std::vector<Result<std::optional<StoredPosture>>>> SqliteStore::GetPostures(
-    std::span<const std::string> asset_keys) {
-  auto db = readers_->Acquire();
-  std::vector<Result<std::optional<StoredPosture>>> out;
-  out.reserve(asset_keys.size());
-  for (const std::string& key : asset_keys) {
-    // The active asset and its record in one lookup (NULL summary: never derived).
-    SECPLAT_ASSIGN_OR_RETURN(
-        StatementLease s,
-        db->Prepare("SELECT a.asset_key, " SECPLAT_SQLITE_POSTURE_SUMMARY
-                    ", s.status_json, s.score_json, s.transitions_json FROM assets a"
-                    " LEFT JOIN asset_status s ON s.asset_key = a.asset_key"
-                    " WHERE a.asset_key = ?1 AND a.deleted_at IS NULL"));
-    s->Bind(1, key);
-    SECPLAT_ASSIGN_OR_RETURN(bool active, s->Step());
-    if (!active) {
-      out.push_back(internal::NotFound("asset " + internal::Quoted(key)));
-      continue;
-    }
-    if (s->IsNull(1)) {
-      out.push_back(std::optional<StoredPosture>());
-      continue;
-    }
-    SECPLAT_ASSIGN_OR_RETURN(StoredPosture p, ReadRecord(*s, 1));
-    out.push_back(std::optional<StoredPosture>(std::move(p)));
-  }
-  return out;
-}
-
 Result<std::vector<Result<ports::store::PostureInputs>>> SqliteStore::GetPostureInputs(
     std::span<const std::string> asset_keys) {
   auto db = readers_->Acquire();

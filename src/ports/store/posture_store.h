@@ -96,10 +96,10 @@ class PostureStore {
   // (asset absent or soft-deleted), kUnavailable.
   virtual Result<std::optional<StoredPosture>> GetPosture(std::string_view asset_key) = 0;
 
-  // GetPosture for many assets (the deriver's batch read), in order: per key the record
-  // (nullopt: never derived) or kNotFound (asset absent or soft-deleted). Errors of the whole
-  // call: kUnavailable. This default calls GetPosture per key; SqliteStore reads them on one
-  // connection with one lookup each.
+  // GetPosture for many assets, in order: per key the record (nullopt: never derived) or
+  // kNotFound (asset absent or soft-deleted). Errors of the whole call: kUnavailable. Calls
+  // GetPosture per key; the deriver's batch read is Store::GetPostureInputs, which SqliteStore
+  // does in one read transaction.
   virtual Result<std::vector<Result<std::optional<StoredPosture>>>> GetPostures(
       std::span<const std::string> asset_keys) {
     std::vector<Result<std::optional<StoredPosture>>> out;

@@ -63,10 +63,6 @@ Result<FindingCounts> MeteredStore::CountFindings(const FindingFilter& f) {
 Result<std::optional<StoredPosture>> MeteredStore::GetPosture(std::string_view key) {
   return Timed("get_posture", [&] { return inner_.GetPosture(key); });
 }
-Result<std::vector<Result<std::optional<StoredPosture>>>> MeteredStore::GetPostures(
-    std::span<const std::string> keys) {
-  return Timed("get_postures", [&] { return inner_.GetPostures(keys); });
-}
 Result<std::vector<Result<ports::store::PostureInputs>>> MeteredStore::GetPostureInputs(
     std::span<const std::string> keys) {
   return Timed("get_posture_inputs", [&] { return inner_.GetPostureInputs(keys); });

@@ -37,8 +37,6 @@ class MeteredStore final : public ports::store::Store {
                                                    const ports::store::WriteContext& c) override;
   Result<ports::store::FindingCounts> CountFindings(const ports::store::FindingFilter& f) override;
   Result<std::optional<ports::store::StoredPosture>> GetPosture(std::string_view key) override;
-  Result<std::vector<Result<std::optional<ports::store::StoredPosture>>>> GetPostures(
-      std::span<const std::string> keys) override;
   Result<std::vector<Result<ports::store::PostureInputs>>> GetPostureInputs(
       std::span<const std::string> keys) override;
   Result<ports::store::StoredPosture> PutPosture(const ports::store::StoredPosture& r,

@@ -238,9 +238,9 @@ class Notifier {
   using LingerMap = std::map<uint64_t, LingeringAttempt>;  // one sender thread's, by linger id
   void SendLoop(std::stop_token stop);
   // Claims, sends and records one channel's batch. Returns how many of the batch's send slots
-  // it already gave back: when the provider accepted every request, the slots go back as the
-  // answers arrive, before the results are recorded (the provider is done with them); after
-  // any failure they go back in Finish, after the recording has applied the backoff, the
+  // it already gave back: when the provider accepted every request, the slots go back once all
+  // the answers are in, before the results are recorded (the provider is done with them);
+  // after any failure they go back in Finish, after the recording has applied the backoff, the
   // Retry-After and the channel's probing.
   size_t SendBatch(std::vector<ports::platform::StoredDelivery> batch, ports::HttpSender& sender,
                    LingerMap& lingering);
